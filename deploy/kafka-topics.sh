@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Creates Kandoo's topics on a Docker host (compose service kafka-init), as in DESIGN.md.
+# The local (no Docker) path creates the same topics from kandoo.events.topics.
+set -euo pipefail
+bootstrap=${1:-kafka:9092}
+partitions=${KANDOO_PARTITIONS:-6}
+kt=/opt/kafka/bin/kafka-topics.sh
+create() { # name partitions retention.ms
+  "$kt" --bootstrap-server "$bootstrap" --create --if-not-exists --topic "$1" \
+    --partitions "$2" --replication-factor 1 --config "retention.ms=$3"
+}
+day=86400000
+create complaints.commands "$partitions" $((7 * day))
+create complaints.events "$partitions" -1
+create complaints.command-results "$partitions" 3600000
+create notifications.events "$partitions" -1
+for t in complaints.commands complaints.events complaints.command-results notifications.events; do
+  create "$t.dlq" 1 $((30 * day))
+done

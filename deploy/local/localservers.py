@@ -1,0 +1,419 @@
+"""Start, stop and check a real Apache Kafka broker and a real MongoDB-protocol server
+(FerretDB 1.24 with SQLite) on this machine, without Docker.
+
+    python deploy/local/localservers.py start|stop|status|ensure [--profile dev|test]
+
+`ensure` only fetches and builds (Kafka jars through Maven, FerretDB through Go) into the
+ignored `.cache/` folder. `start` is idempotent: servers already answering are kept. Each
+profile has its own ports and data folders, so `make test` never collides with `make run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("KANDOO_CACHE_DIR", ROOT / ".cache"))
+HERE = Path(__file__).resolve().parent
+KAFKA_VERSION = os.environ.get("KANDOO_KAFKA_VERSION", "4.4.0")  # docs/decisions/0001
+KAFKA_LIBS = CACHE / f"kafka-{KAFKA_VERSION}" / "libs"
+FERRETDB_BIN = CACHE / "bin" / "kandoo-ferretdb"
+KAFKA_HEAP = "-Xmx512m"
+START_TIMEOUT_S = 90.0
+
+
+class SetupError(RuntimeError):
+    """Something the servers need is missing; the message says how to get it."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Ports and data folder of one set of local servers."""
+
+    name: str
+    kafka_port: int
+    controller_port: int
+    mongo_port: int
+
+    @property
+    def state_dir(self) -> Path:
+        return CACHE / "local" / self.name
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongodb_url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}/"
+
+
+PROFILES = {
+    "dev": Profile("dev", kafka_port=9092, controller_port=9093, mongo_port=27017),
+    "test": Profile("test", kafka_port=29092, controller_port=29093, mongo_port=27117),
+    # for trying another Kafka release beside the others (KANDOO_KAFKA_VERSION)
+    "trial": Profile("trial", kafka_port=39092, controller_port=39093, mongo_port=37117),
+}
+
+
+def log(message: str) -> None:
+    print(f"[local] {message}", file=sys.stderr, flush=True)
+
+
+def require(tool: str, how: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise SetupError(f"'{tool}' is not installed; {how}")
+    return path
+
+
+# --- fetching and building -------------------------------------------------------------
+
+
+def ensure_kafka() -> None:
+    """Fetch the pinned Kafka broker jars and slf4j-simple from Maven Central, once."""
+    require("java", "install Java 17, e.g. `apt-get install openjdk-17-jre-headless`")
+    marker = KAFKA_LIBS / ".complete"
+    if marker.exists():
+        return
+    mvn = require("mvn", "install Maven, e.g. `apt-get install maven`")
+    log(f"fetching Apache Kafka {KAFKA_VERSION} jars from Maven Central (once)...")
+    subprocess.run(
+        [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(HERE / "kafka" / "pom.xml"),
+            f"-Dmaven.repo.local={CACHE / 'm2'}",
+            f"-Dkafka.version={KAFKA_VERSION}",
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={KAFKA_LIBS}",
+            "-DincludeScope=runtime",
+        ],
+        check=True,
+    )
+    marker.touch()
+
+
+def ensure_ferretdb() -> None:
+    """Build our embedding of FerretDB 1.24 with the Go toolchain, when its source changed."""
+    source = HERE / "ferretdb"
+    newest_source = max(p.stat().st_mtime for p in source.iterdir())
+    if FERRETDB_BIN.exists() and FERRETDB_BIN.stat().st_mtime >= newest_source:
+        return
+    go = require("go", "install Go 1.22 or newer (https://go.dev/doc/install, or Debian's golang)")
+    log("building FerretDB 1.24 (embedded, SQLite backend) with Go (once, about a minute)...")
+    env = os.environ | {
+        "GOMODCACHE": str(CACHE / "go" / "mod"),
+        "GOCACHE": str(CACHE / "go" / "build"),
+        "GOFLAGS": "-modcacherw",
+        "CGO_ENABLED": "0",
+    }
+    subprocess.run([go, "build", "-o", str(FERRETDB_BIN), "."], cwd=source, env=env, check=True)
+
+
+# --- processes -------------------------------------------------------------------------
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        pid = int(path.read_text().strip())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return pid
+
+
+def spawn(argv: list[str], name: str, profile: Profile) -> None:
+    logfile = profile.state_dir / f"{name}.log"
+    with logfile.open("ab") as out:
+        proc = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    (profile.state_dir / f"{name}.pid").write_text(str(proc.pid))
+
+
+def kafka_properties(profile: Profile) -> Path:
+    data = profile.state_dir / "kafka-data"
+    props = profile.state_dir / "server.properties"
+    props.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{profile.controller_port}",
+                f"listeners=PLAINTEXT://127.0.0.1:{profile.kafka_port},"
+                f"CONTROLLER://127.0.0.1:{profile.controller_port}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{profile.kafka_port}",
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                f"log.dirs={data}",
+                "num.partitions=1",
+                "auto.create.topics.enable=false",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=6",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=6",
+                "group.initial.rebalance.delay.ms=0",
+                "num.network.threads=2",
+                "num.io.threads=4",
+                "log.flush.interval.messages=9223372036854775807",
+                "",
+            ]
+        )
+    )
+    return props
+
+
+def start_kafka(profile: Profile) -> None:
+    if read_pid(profile.state_dir / "kafka.pid") and port_open(profile.kafka_port):
+        log(f"Kafka already running on {profile.bootstrap}")
+        return
+    if port_open(profile.kafka_port):
+        raise SetupError(f"port {profile.kafka_port} is taken by another program; stop it first")
+    ensure_kafka()
+    java = require("java", "install Java 17")
+    props = kafka_properties(profile)
+    classpath = f"{KAFKA_LIBS}/*"
+    if not (profile.state_dir / "kafka-data" / "meta.properties").exists():
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        subprocess.run(
+            [
+                java,
+                "-cp",
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(props),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    log(f"starting Apache Kafka {KAFKA_VERSION} (KRaft) on {profile.bootstrap}")
+    spawn(
+        [
+            java,
+            KAFKA_HEAP,
+            "-Xms128m",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(props),
+        ],
+        "kafka",
+        profile,
+    )
+
+
+def start_ferretdb(profile: Profile) -> None:
+    if read_pid(profile.state_dir / "ferretdb.pid") and port_open(profile.mongo_port):
+        log(f"FerretDB already running on {profile.mongodb_url}")
+        return
+    if port_open(profile.mongo_port):
+        raise SetupError(f"port {profile.mongo_port} is taken by another program; stop it first")
+    ensure_ferretdb()
+    log(f"starting FerretDB 1.24 (SQLite) on {profile.mongodb_url}")
+    spawn(
+        [
+            str(FERRETDB_BIN),
+            "-listen",
+            f"127.0.0.1:{profile.mongo_port}",
+            "-data",
+            str(profile.state_dir / "ferretdb-data"),
+        ],
+        "ferretdb",
+        profile,
+    )
+
+
+def stop_process(profile: Profile, name: str) -> None:
+    pidfile = profile.state_dir / f"{name}.pid"
+    pid = read_pid(pidfile)
+    if pid is None:
+        pidfile.unlink(missing_ok=True)
+        return
+    log(f"stopping {name} (pid {pid})")
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+
+
+# --- readiness: the servers must really answer ------------------------------------------
+
+
+async def kafka_round_trip(profile: Profile) -> None:
+    """Create the core topics, then produce one record and fetch it back."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    from kandoo.events.topics import TopicSpec, core_topics
+
+    health = TopicSpec("kandoo.health", 1, 3_600_000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=profile.bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in [health, *core_topics()] if t.name not in existing]
+        if wanted:
+            await admin.create_topics(
+                [NewTopic(t.name, t.partitions, 1, topic_configs=t.config()) for t in wanted]
+            )
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=profile.bootstrap)
+    await producer.start()
+    try:
+        meta = await producer.send_and_wait(health.name, b"ping")
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=profile.bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tp = TopicPartition(health.name, 0)
+        consumer.assign([tp])
+        consumer.seek(tp, meta.offset)
+        record = await asyncio.wait_for(consumer.getone(), 10)
+        assert record.value == b"ping"
+    finally:
+        await consumer.stop()
+
+
+def mongo_ping(profile: Profile) -> None:
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, object]]
+    with MongoClient(profile.mongodb_url, serverSelectionTimeoutMS=1000) as client:
+        client.admin.command("ping")
+
+
+def wait_until(
+    what: str, check: Callable[[], None], profile: Profile, logname: str, port: int
+) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if read_pid(profile.state_dir / f"{logname}.pid") is None:
+            break
+        if not port_open(port):
+            time.sleep(0.2)
+            continue
+        try:
+            check()
+            return
+        except Exception as exc:
+            last = exc
+            time.sleep(0.5)
+    tail = (profile.state_dir / f"{logname}.log").read_text(errors="replace")[-3000:]
+    raise SetupError(f"{what} did not answer ({last!r}); last lines of its log:\n{tail}")
+
+
+# --- commands --------------------------------------------------------------------------
+
+
+def start(profile: Profile) -> None:
+    profile.state_dir.mkdir(parents=True, exist_ok=True)
+    start_ferretdb(profile)
+    start_kafka(profile)
+    wait_until("FerretDB", lambda: mongo_ping(profile), profile, "ferretdb", profile.mongo_port)
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # "not yet" is expected here
+    wait_until(
+        "Kafka",
+        lambda: asyncio.run(kafka_round_trip(profile)),
+        profile,
+        "kafka",
+        profile.kafka_port,
+    )
+    log(
+        f"ready: Kafka {profile.bootstrap} (Apache Kafka {KAFKA_VERSION}), "
+        f"MongoDB protocol {profile.mongodb_url} (FerretDB 1.24 / SQLite); "
+        f"logs in {profile.state_dir}"
+    )
+
+
+def stop(profile: Profile) -> None:
+    stop_process(profile, "kafka")
+    stop_process(profile, "ferretdb")
+
+
+def status(profile: Profile) -> int:
+    down = 0
+    for name, port in (("kafka", profile.kafka_port), ("ferretdb", profile.mongo_port)):
+        pid = read_pid(profile.state_dir / f"{name}.pid")
+        state = "running" if pid and port_open(port) else "stopped"
+        down += state != "running"
+        print(f"{name:9} {state:8} port {port}  pid {pid or '-'}")
+    return 1 if down else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["start", "stop", "status", "ensure", "reset"])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="dev")
+    args = parser.parse_args(argv)
+    profile = PROFILES[args.profile]
+    try:
+        if args.command == "ensure":
+            ensure_kafka()
+            ensure_ferretdb()
+        elif args.command == "start":
+            start(profile)
+        elif args.command == "stop":
+            stop(profile)
+        elif args.command == "reset":
+            stop(profile)
+            shutil.rmtree(profile.state_dir, ignore_errors=True)
+        else:
+            return status(profile)
+    except SetupError as exc:
+        log(f"error: {exc}")
+        return 1
+    except subprocess.CalledProcessError as exc:
+        log(f"error: {' '.join(map(str, exc.cmd))} failed with exit code {exc.returncode}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""`make run`: the local Kafka and FerretDB, then every Kandoo service that is built.
+
+Each service runs as `python -m kandoo.<service>`; its output is shown with its name in
+front, a crashed service is restarted with back-off, and Ctrl-C stops everything. A
+service counts as built once its package has a `__main__` module: nothing else is started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import localservers
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    port: int
+    urls: tuple[str, ...]
+
+    @property
+    def module(self) -> str:
+        return f"kandoo.{self.name}"
+
+    def is_built(self) -> bool:
+        try:
+            return importlib.util.find_spec(f"{self.module}.__main__") is not None
+        except ModuleNotFoundError:
+            return False
+
+
+SERVICES = (
+    Service("routing", 8003, ("/metrics", "/healthz")),
+    Service("intake", 8001, ("/docs", "/metrics")),
+    Service("reporting", 8002, ("/docs", "/metrics")),
+    Service("notify", 8004, ("/metrics", "/healthz")),
+)
+RESTART_BACKOFF_S = (1, 2, 5, 10, 30)
+
+
+async def pipe_output(name: str, stream: asyncio.StreamReader) -> None:
+    while line := await stream.readline():
+        print(f"{name:>9} | {line.decode(errors='replace').rstrip()}", flush=True)
+
+
+async def supervise(service: Service, env: dict[str, str], stopping: asyncio.Event) -> None:
+    """Run one service until `stopping` is set, restarting it when it dies."""
+    crashes = 0
+    while not stopping.is_set():
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            service.module,
+            env=env | {"PORT": str(service.port)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        assert proc.stdout is not None
+        reader = asyncio.create_task(pipe_output(service.name, proc.stdout))
+        waiter = asyncio.create_task(proc.wait())
+        stopper = asyncio.create_task(stopping.wait())
+        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.is_set():
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except TimeoutError:
+                proc.kill()
+            await reader
+            return
+        stopper.cancel()
+        await reader
+        delay = RESTART_BACKOFF_S[min(crashes, len(RESTART_BACKOFF_S) - 1)]
+        crashes += 1
+        print(
+            f"{service.name:>9} | exited with {proc.returncode}; restarting in {delay}s", flush=True
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), delay)
+
+
+async def run_services(profile: localservers.Profile) -> None:
+    env = os.environ | {
+        "KANDOO_ENV": "development",
+        "KANDOO_KAFKA_BOOTSTRAP": profile.bootstrap,
+        "KANDOO_MONGODB_URL": profile.mongodb_url,
+    }
+    built = [s for s in SERVICES if s.is_built()]
+    print(f"\nKafka     {profile.bootstrap} (Apache Kafka {localservers.KAFKA_VERSION})")
+    print(f"MongoDB   {profile.mongodb_url} (FerretDB 1.24, SQLite)")
+    for s in SERVICES:
+        where = " ".join(f"http://127.0.0.1:{s.port}{u}" for u in s.urls)
+        print(f"{s.name:9} {where if s in built else 'not built yet: not started'}")
+    print("Ctrl-C stops everything.\n", flush=True)
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await asyncio.gather(stopping.wait(), *(supervise(s, env, stopping) for s in built))
+
+
+def main() -> int:
+    profile = localservers.PROFILES["dev"]
+    try:
+        if localservers.main(["start", "--profile", "dev"]) != 0:
+            return 1
+        asyncio.run(run_services(profile))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # A terminal's Ctrl-C reaches us twice (directly and forwarded by `uv run`): the
+        # second one must not cut the clean stop short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("\nstopping...", flush=True)
+        localservers.main(["stop", "--profile", "dev"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Kandoo reporting service."""

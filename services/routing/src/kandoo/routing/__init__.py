@@ -1,0 +1,1 @@
+"""Kandoo routing service."""
