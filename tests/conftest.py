@@ -35,8 +35,7 @@ class Servers:
 
     kafka_bootstrap: str
     mongodb_url: str
-    description: str
-    stop: Callable[[], None] = field(default=lambda: None)
+    stop: Callable[[], object] = field(default=lambda: None)
 
 
 def local_servers_module() -> ModuleType:
@@ -70,14 +69,28 @@ def choice() -> str:
     return "local"
 
 
+def describe() -> str:
+    """Which servers this session uses, for the report header and the summary."""
+    how = choice()
+    if how == "environment":
+        return (
+            f"from the environment: Kafka {os.environ['KANDOO_KAFKA_BOOTSTRAP']}, "
+            f"MongoDB {os.environ['KANDOO_MONGODB_URL']}"
+        )
+    if how == "testcontainers":
+        return "testcontainers: Apache Kafka (KRaft) and MongoDB 8"
+    local = local_servers_module()
+    profile = local.PROFILES["test"]
+    return (
+        f"deploy/local: Apache Kafka {local.KAFKA_VERSION} at {profile.bootstrap}, "
+        f"FerretDB 1.24 (SQLite) at {profile.mongodb_url}"
+    )
+
+
 def start_servers() -> Servers:
     how = choice()
     if how == "environment":
-        return Servers(
-            os.environ["KANDOO_KAFKA_BOOTSTRAP"],
-            os.environ["KANDOO_MONGODB_URL"],
-            "servers from KANDOO_KAFKA_BOOTSTRAP / KANDOO_MONGODB_URL",
-        )
+        return Servers(os.environ["KANDOO_KAFKA_BOOTSTRAP"], os.environ["KANDOO_MONGODB_URL"])
     if how == "testcontainers":
         from testcontainers.kafka import KafkaContainer
         from testcontainers.mongodb import MongoDbContainer
@@ -89,39 +102,33 @@ def start_servers() -> Servers:
             kafka.stop()
             mongo.stop()
 
-        return Servers(
-            kafka.get_bootstrap_server(),
-            mongo.get_connection_url(),
-            "testcontainers: Apache Kafka (KRaft) and MongoDB 8",
-            stop_containers,
-        )
+        return Servers(kafka.get_bootstrap_server(), mongo.get_connection_url(), stop_containers)
     local = local_servers_module()
     profile = local.PROFILES["test"]
-    already_running = local.status(profile) == 0
-    if not already_running:
-        local.main(["reset", "--profile", "test"])  # a fresh log for every session
-        if local.main(["start", "--profile", "test"]) != 0:
-            pytest.exit("the local Kafka and FerretDB servers did not start; see above", 3)
+    if local.status(profile) == 0:  # left running on purpose: use them, leave them
+        return Servers(profile.bootstrap, profile.mongodb_url)
+    local.main(["reset", "--profile", "test"])  # a fresh log for every session
+    if local.main(["start", "--profile", "test"]) != 0:
+        pytest.exit("the local Kafka and FerretDB servers did not start; see above", 3)
     return Servers(
         profile.bootstrap,
         profile.mongodb_url,
-        f"deploy/local: Apache Kafka {local.KAFKA_VERSION} at {profile.bootstrap}, "
-        f"FerretDB 1.24 (SQLite) at {profile.mongodb_url}",
-        (lambda: None) if already_running else (lambda: local.main(["stop", "--profile", "test"])),
+        lambda: local.main(["stop", "--profile", "test"]),
     )
 
 
 def pytest_report_header() -> str:
-    return f"kandoo servers: {choice()} (see the servers fixture)"
+    return f"kandoo servers: {describe()}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(f"kandoo servers used: {describe()}")
 
 
 @pytest.fixture(scope="session")
-def servers(request: pytest.FixtureRequest) -> Iterator[Servers]:
+def servers() -> Iterator[Servers]:
     """The session's real broker and database, started once."""
     found = start_servers()
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\nkandoo servers: {found.description}")
     yield found
     found.stop()
 

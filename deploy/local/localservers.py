@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import logging
 import os
 import shutil
@@ -269,15 +270,24 @@ def stop_process(profile: Profile, name: str) -> None:
     log(f"stopping {name} (pid {pid})")
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
+    while time.monotonic() < deadline and alive(pid):
         time.sleep(0.2)
-    else:
+    if alive(pid):
+        log(f"{name} did not stop in 30 s: killing it")
         os.kill(pid, signal.SIGKILL)
     pidfile.unlink(missing_ok=True)
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs; reaps it when it is our own child (tests start servers)."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 # --- readiness: the servers must really answer ------------------------------------------
