@@ -121,14 +121,19 @@ def pytest_report_header() -> str:
     return f"kandoo servers: {describe()}"
 
 
+_used: list[str] = []
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    terminalreporter.write_line(f"kandoo servers used: {describe()}")
+    for description in _used:
+        terminalreporter.write_line(f"kandoo servers used: {description}")
 
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
     """The session's real broker and database, started once."""
     found = start_servers()
+    _used.append(describe())
     yield found
     found.stop()
 

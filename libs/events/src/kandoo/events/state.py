@@ -1,0 +1,158 @@
+"""The state of one complaint, and `evolve`: how each event changes it.
+
+State is what `decide` needs, nothing more; read models keep richer views of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from kandoo.events.envelope import Envelope, UnknownEvent
+from kandoo.events.events import (
+    STATUS_AFTER,
+    ComplaintAcknowledged,
+    ComplaintAssigned,
+    ComplaintClassified,
+    ComplaintEscalated,
+    ComplaintForwarded,
+    ComplaintLocationCorrected,
+    ComplaintMarkedDuplicate,
+    ComplaintRated,
+    ComplaintRecategorized,
+    ComplaintReopened,
+    ComplaintRerouted,
+    ComplaintResolved,
+    ComplaintRouted,
+    ComplaintSubmitted,
+    Event,
+    ReporterDataErased,
+    SlaBreached,
+)
+from kandoo.events.values import Location, Status
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintState:
+    """One complaint as the lifecycle sees it; `version` is the last applied sequence."""
+
+    complaint_id: str
+    version: int = 0
+    status: Status | None = None
+    tracking_code: str = ""
+    description: str = ""
+    language: str = "th"
+    location: Location | None = None
+    photos: tuple[str, ...] = ()
+    category: str | None = None
+    department: str | None = None
+    assignee: str | None = None
+    reporter_token_hash: str | None = None
+    reporter_reachable: bool = False
+    submitted_at: datetime | None = None
+    resolved_at: datetime | None = None
+    last_event_at: datetime | None = None
+    acknowledge_by: datetime | None = None
+    resolve_by: datetime | None = None
+    breached: frozenset[str] = field(default_factory=frozenset)
+    escalation_level: int = 0
+    next_escalation_at: datetime | None = None
+    rated: bool = False
+    duplicate_of: str | None = None
+    erased: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+def evolve(state: ComplaintState, env: Envelope) -> ComplaintState:
+    """The state after one event. Events of unknown types only advance the version."""
+    data = env.data
+    base = replace(state, version=env.sequence, last_event_at=env.time)
+    if isinstance(data, UnknownEvent):
+        return base
+    status = STATUS_AFTER.get(type(data))
+    if status is not None:
+        base = replace(base, status=status)
+    return _apply(base, data, env.time)
+
+
+def _apply(state: ComplaintState, data: Event, at: datetime) -> ComplaintState:
+    match data:
+        case ComplaintSubmitted():
+            return replace(
+                state,
+                tracking_code=data.tracking_code,
+                description=data.description,
+                language=data.language,
+                location=data.location,
+                photos=data.photos,
+                category=data.category_chosen,
+                reporter_token_hash=data.reporter_token_hash,
+                reporter_reachable=data.reporter.reachable(),
+                submitted_at=at,
+            )
+        case ComplaintClassified():
+            return replace(state, category=data.category)
+        case ComplaintRouted():
+            return replace(
+                state,
+                status=Status.TRIAGE if data.triage else Status.ROUTED,
+                department=data.department,
+                acknowledge_by=data.acknowledge_by,
+                resolve_by=data.resolve_by,
+            )
+        case ComplaintRerouted():
+            return replace(
+                state,
+                department=data.department,
+                acknowledge_by=data.acknowledge_by,
+                resolve_by=data.resolve_by,
+                breached=frozenset(),
+                escalation_level=0,
+                next_escalation_at=None,
+            )
+        case ComplaintForwarded():
+            return replace(state, department=data.agency)
+        case ComplaintMarkedDuplicate():
+            return replace(state, duplicate_of=data.original_id)
+        case ComplaintAcknowledged():
+            return replace(state, department=data.department)
+        case ComplaintAssigned():
+            return replace(state, assignee=data.assignee)
+        case ComplaintRecategorized():
+            return replace(state, category=data.category)
+        case ComplaintLocationCorrected():
+            return replace(state, location=data.location)
+        case ComplaintResolved():
+            return replace(state, resolved_at=at)
+        case ComplaintReopened():
+            return replace(
+                state,
+                acknowledge_by=data.acknowledge_by,
+                resolve_by=data.resolve_by,
+                breached=frozenset(),
+                escalation_level=0,
+                next_escalation_at=None,
+            )
+        case ComplaintRated():
+            return replace(state, rated=True)
+        case SlaBreached():
+            return replace(state, breached=state.breached | {data.stage})
+        case ComplaintEscalated():
+            return replace(
+                state,
+                escalation_level=max(state.escalation_level, data.level),
+                next_escalation_at=data.next_escalation_at,
+            )
+        case ReporterDataErased():
+            return replace(state, erased=True, reporter_reachable=False)
+    return state
+
+
+def fold(state: ComplaintState, envelopes: list[Envelope]) -> ComplaintState:
+    """Apply events in order."""
+    for env in envelopes:
+        state = evolve(state, env)
+    return state
