@@ -38,6 +38,44 @@ class TopicSpec:
         return config | self.extra_config
 
 
+@dataclass(frozen=True)
+class Topics:
+    """The platform's topic names, under an optional prefix (tests use one each)."""
+
+    prefix: str = ""
+
+    @property
+    def commands(self) -> str:
+        return self.prefix + COMMANDS
+
+    @property
+    def events(self) -> str:
+        return self.prefix + EVENTS
+
+    @property
+    def command_results(self) -> str:
+        return self.prefix + COMMAND_RESULTS
+
+    @property
+    def notifications(self) -> str:
+        return self.prefix + NOTIFICATIONS
+
+    def routed(self, department: str) -> str:
+        return self.prefix + routed_topic(department)
+
+    def dlq(self, source: str) -> str:
+        return dlq_topic(source)
+
+    def specs(
+        self, departments: list[str], partitions: int = DEFAULT_PARTITIONS
+    ) -> list[TopicSpec]:
+        """Every topic to create under this prefix, department feeds included."""
+        return [
+            TopicSpec(self.prefix + s.name, s.partitions, s.retention_ms, s.extra_config)
+            for s in [*core_topics(partitions), *department_topics(departments, partitions)]
+        ]
+
+
 def routed_topic(department: str) -> str:
     """The feed topic of one department: `complaints.routed.<department>`."""
     return f"{ROUTED_PREFIX}{department}"

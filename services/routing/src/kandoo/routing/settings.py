@@ -1,0 +1,29 @@
+"""Routing's settings: `KANDOO_*` environment variables."""
+
+from __future__ import annotations
+
+import socket
+
+from pydantic import Field, model_validator
+
+from kandoo.events.config import ServiceSettings
+
+
+class RoutingSettings(ServiceSettings):
+    instance_id: str = Field(default_factory=socket.gethostname)
+    group_id: str = "routing"
+    partitions: int = 6
+    port: int = Field(default=8003, validation_alias="PORT")
+    host: str = "127.0.0.1"
+    triage_below: float = 0.6
+    override_reporter_from: float = 0.9
+    deadline_period_s: float = 60.0
+    max_batch: int = 500
+    crash_before_commit: bool = False
+    """Test hook: SIGKILL ourselves after producing a batch, before committing it."""
+
+    @model_validator(mode="after")
+    def _crash_hook_only_in_tests(self) -> RoutingSettings:
+        if self.crash_before_commit and self.env == "production":
+            raise ValueError("KANDOO_CRASH_BEFORE_COMMIT is a test hook, refused in production")
+        return self
