@@ -136,7 +136,7 @@ def _submit(cmd: c.SubmitComplaint, state: ComplaintState, ctx: Context) -> Deci
     guess = ctx.classification or Classification(
         category=cmd.category or "other", confidence=0.0, model_version="none", method="none"
     )
-    category, reason = _retained_category(cmd.category, guess, ctx)
+    category, reason = retained_category(cmd.category, guess, ctx)
     events: list[Event] = [
         ComplaintSubmitted(
             tracking_code=cmd.tracking_code,
@@ -176,7 +176,9 @@ def _submit(cmd: c.SubmitComplaint, state: ComplaintState, ctx: Context) -> Deci
     return events + _send_to(department, category, why, ctx, previous=None)
 
 
-def _retained_category(chosen: str | None, guess: Classification, ctx: Context) -> tuple[str, str]:
+def retained_category(chosen: str | None, guess: Classification, ctx: Context) -> tuple[str, str]:
+    """The category a new report keeps, and why: a rule, the reporter's choice (unless the
+    classifier is confident otherwise), or the classifier's guess."""
     if guess.method == "rule":
         return guess.category, "rule"
     if chosen is not None and not (

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
+from pydantic_core import to_json
 
 from kandoo.events.events import EVENT_TYPES, Event
-from kandoo.events.ids import uuid7
+from kandoo.events.ids import new_event_id
 from kandoo.events.upcasting import upcast
 from kandoo.events.values import Actor, Frozen
 
@@ -32,7 +33,7 @@ class Envelope(Frozen):
     """One event with its CloudEvents attributes and Kandoo extensions."""
 
     specversion: Literal["1.0"] = "1.0"
-    id: str = Field(default_factory=lambda: str(uuid7()), description="UUIDv7 of the event")
+    id: str = Field(default_factory=new_event_id, description="UUIDv7 of the event")
     source: str = Field(description="The service that wrote it, e.g. 'kandoo/routing'")
     type: str = Field(description="Event type, e.g. 'complaint.submitted'")
     subject: str = Field(description="The complaint id")
@@ -87,8 +88,16 @@ def envelope(
     correlationid: str | None = None,
     source: str = "kandoo/routing",
 ) -> Envelope:
-    """Wrap event data in its envelope, type and version taken from the event class."""
-    return Envelope(
+    """Wrap event data in its envelope, type and version taken from the event class.
+
+    The parts are already valid (the event validated itself, `time` is UTC-aware), so the
+    envelope is built without validating again: this is routing's hot path.
+    """
+    assert time.tzinfo is not None, "event time must be timezone-aware"
+    return Envelope.model_construct(
+        specversion="1.0",
+        id=new_event_id(),
+        datacontenttype="application/json",
         source=source,
         type=data.TYPE,
         subject=subject,
@@ -115,8 +124,8 @@ class KafkaRecord:
 
 
 def dumps(obj: Any) -> bytes:
-    """Compact UTF-8 JSON with non-ASCII text kept as is."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON with non-ASCII text kept as is (pydantic-core's fast encoder)."""
+    return to_json(obj)
 
 
 def to_record(env: Envelope) -> KafkaRecord:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from kandoo.events.envelope import Envelope, UnknownEvent
 from kandoo.events.events import (
@@ -69,20 +70,19 @@ class ComplaintState:
 def evolve(state: ComplaintState, env: Envelope) -> ComplaintState:
     """The state after one event. Events of unknown types only advance the version."""
     data = env.data
-    base = replace(state, version=env.sequence, last_event_at=env.time)
-    if isinstance(data, UnknownEvent):
-        return base
-    status = STATUS_AFTER.get(type(data))
-    if status is not None:
-        base = replace(base, status=status)
-    return _apply(base, data, env.time)
+    changes: dict[str, Any] = {"version": env.sequence, "last_event_at": env.time}
+    if not isinstance(data, UnknownEvent):
+        status = STATUS_AFTER.get(type(data))
+        if status is not None:
+            changes["status"] = status
+        changes.update(_changes(state, data, env.time))
+    return replace(state, **changes)
 
 
-def _apply(state: ComplaintState, data: Event, at: datetime) -> ComplaintState:
+def _changes(state: ComplaintState, data: Event, at: datetime) -> dict[str, Any]:
     match data:
         case ComplaintSubmitted():
-            return replace(
-                state,
+            return dict(
                 tracking_code=data.tracking_code,
                 description=data.description,
                 language=data.language,
@@ -94,18 +94,16 @@ def _apply(state: ComplaintState, data: Event, at: datetime) -> ComplaintState:
                 submitted_at=at,
             )
         case ComplaintClassified():
-            return replace(state, category=data.category)
+            return dict(category=data.category)
         case ComplaintRouted():
-            return replace(
-                state,
+            return dict(
                 status=Status.TRIAGE if data.triage else Status.ROUTED,
                 department=data.department,
                 acknowledge_by=data.acknowledge_by,
                 resolve_by=data.resolve_by,
             )
         case ComplaintRerouted():
-            return replace(
-                state,
+            return dict(
                 department=data.department,
                 acknowledge_by=data.acknowledge_by,
                 resolve_by=data.resolve_by,
@@ -114,22 +112,21 @@ def _apply(state: ComplaintState, data: Event, at: datetime) -> ComplaintState:
                 next_escalation_at=None,
             )
         case ComplaintForwarded():
-            return replace(state, department=data.agency)
+            return dict(department=data.agency)
         case ComplaintMarkedDuplicate():
-            return replace(state, duplicate_of=data.original_id)
+            return dict(duplicate_of=data.original_id)
         case ComplaintAcknowledged():
-            return replace(state, department=data.department)
+            return dict(department=data.department)
         case ComplaintAssigned():
-            return replace(state, assignee=data.assignee)
+            return dict(assignee=data.assignee)
         case ComplaintRecategorized():
-            return replace(state, category=data.category)
+            return dict(category=data.category)
         case ComplaintLocationCorrected():
-            return replace(state, location=data.location)
+            return dict(location=data.location)
         case ComplaintResolved():
-            return replace(state, resolved_at=at)
+            return dict(resolved_at=at)
         case ComplaintReopened():
-            return replace(
-                state,
+            return dict(
                 acknowledge_by=data.acknowledge_by,
                 resolve_by=data.resolve_by,
                 breached=frozenset(),
@@ -137,18 +134,17 @@ def _apply(state: ComplaintState, data: Event, at: datetime) -> ComplaintState:
                 next_escalation_at=None,
             )
         case ComplaintRated():
-            return replace(state, rated=True)
+            return dict(rated=True)
         case SlaBreached():
-            return replace(state, breached=state.breached | {data.stage})
+            return dict(breached=state.breached | {data.stage})
         case ComplaintEscalated():
-            return replace(
-                state,
+            return dict(
                 escalation_level=max(state.escalation_level, data.level),
                 next_escalation_at=data.next_escalation_at,
             )
         case ReporterDataErased():
-            return replace(state, erased=True, reporter_reachable=False)
-    return state
+            return dict(erased=True, reporter_reachable=False)
+    return {}
 
 
 def fold(state: ComplaintState, envelopes: list[Envelope]) -> ComplaintState:

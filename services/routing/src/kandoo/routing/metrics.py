@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -42,8 +44,16 @@ class RoutingMetrics:
         self.escalations = Counter(
             "kandoo_routing_escalations", "Escalations", ["department", "level"], registry=r
         )
+        self._event_children: dict[str, Any] = {}
         self.open_complaints = Gauge(
             "kandoo_routing_open_complaints_indexed",
             "Open complaints in the duplicate index",
             registry=r,
         )
+
+    def event_written(self, event_type: str) -> None:
+        """Count one written event (labelled children cached: this runs for every event)."""
+        child = self._event_children.get(event_type)
+        if child is None:
+            child = self._event_children[event_type] = self.events.labels(event_type)
+        child.inc()

@@ -19,7 +19,7 @@ import signal
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,10 +29,10 @@ from aiokafka.errors import KafkaError, ProducerFenced, TopicAlreadyExistsError
 from pydantic import ValidationError
 
 from kandoo.events import commands as c
-from kandoo.events.decide import Context
+from kandoo.events.decide import Context, retained_category
 from kandoo.events.directory import Directory
 from kandoo.events.envelope import Envelope, dumps, from_record, to_record
-from kandoo.events.events import ComplaintClassified, ComplaintEscalated, SlaBreached
+from kandoo.events.events import ComplaintEscalated, SlaBreached
 from kandoo.events.lifecycle import handle
 from kandoo.events.refusals import Refusal
 from kandoo.events.state import ComplaintState, evolve
@@ -121,6 +121,7 @@ class Processor:
         self.partitions: dict[int, PartitionState] = {}
         self.index = SpatialIndex()
         self._index_versions: dict[str, int] = {}
+        self._own_event_ids: set[str] = set()
         self._rebuilding = 0
         self._index_ready = False
         self._started = False
@@ -147,6 +148,7 @@ class Processor:
             transactional_id=f"{self.settings.topic_prefix}routing-{self.settings.instance_id}",
             enable_idempotence=True,
             linger_ms=2,
+            max_batch_size=256 * 1024,
         )
         await self._producer.start()
         self._timer_producer = AIOKafkaProducer(
@@ -293,8 +295,30 @@ class Processor:
             batch = await self._index_consumer.getmany(timeout_ms=1000, max_records=5000)
             for records in batch.values():
                 for record in records:
-                    self._index_apply(from_record(record.value))
+                    if self._index_wants(record.headers):
+                        self._index_apply(from_record(record.value))
             self.metrics.open_complaints.set(len(self.index))
+
+    def follow_partitions(self, partitions: list[int], follow: bool) -> None:
+        """Pause the index reader on the partitions this instance writes; resume on others."""
+        consumer = self._index_consumer
+        if consumer is None:
+            return
+        tps = [TopicPartition(self.topics.events, p) for p in partitions]
+        tps = [tp for tp in tps if tp in consumer.assignment()]
+        if follow:
+            consumer.resume(*tps)
+        else:
+            consumer.pause(*tps)
+
+    def _index_wants(self, headers: Any) -> bool:
+        """Skip, unparsed, our own events (applied at commit) and types the index ignores."""
+        found = dict(headers or ())
+        event_id = found.get("ce_id", b"").decode()
+        if event_id in self._own_event_ids:
+            self._own_event_ids.discard(event_id)
+            return False
+        return found.get("ce_type", b"").decode() in SpatialIndex.EVENT_TYPES
 
     # --- commands ----------------------------------------------------------------------
 
@@ -381,30 +405,30 @@ class Processor:
         self.metrics.commands.labels("invalid", "dead_lettered").inc()
 
     def _context(self, command: c.Command, state: ComplaintState, now: datetime) -> Context:
-        ctx = Context(
-            directory=self.directory,
-            now=now,
-            triage_below=self.settings.triage_below,
-            override_reporter_from=self.settings.override_reporter_from,
-        )
+        settings = self.settings
         if not isinstance(command, c.SubmitComplaint) or state.exists:
-            return ctx
+            return Context(
+                self.directory,
+                now,
+                triage_below=settings.triage_below,
+                override_reporter_from=settings.override_reporter_from,
+            )
         guess = self.classifier.predict(command.description, command.language)
         self.metrics.confidence.observe(guess.confidence)
-        ctx = replace(ctx, classification=guess)
         # The retained category (the reporter's or the classifier's) decides what a duplicate is.
-        first = handle(command, state, ctx)
-        if isinstance(first, Refusal):
-            return ctx
-        classified = next(e.data for e in first[0] if isinstance(e.data, ComplaintClassified))
-        assert isinstance(classified, ComplaintClassified)
+        probe = Context(self.directory, now, override_reporter_from=settings.override_reporter_from)
+        category, _ = retained_category(command.category, guess, probe)
         loc = command.location
-        found = self.index.find(
-            classified.category, loc.lat, loc.lon, now, exclude=command.complaint_id
+        found = self.index.find(category, loc.lat, loc.lon, now, exclude=command.complaint_id)
+        return Context(
+            self.directory,
+            now,
+            classification=guess,
+            duplicate_of=found[0] if found else None,
+            duplicate_distance_m=round(found[1], 1) if found else None,
+            triage_below=settings.triage_below,
+            override_reporter_from=settings.override_reporter_from,
         )
-        if found is None:
-            return ctx
-        return replace(ctx, duplicate_of=found[0], duplicate_distance_m=round(found[1], 1))
 
     async def _commit(self, batch: Batch, records: dict[TopicPartition, list[Any]]) -> None:
         assert self._producer is not None
@@ -449,9 +473,12 @@ class Processor:
             self.partitions.setdefault(partition, PartitionState()).states[cid] = state
         for command_id, (partition, result) in batch.outcomes.items():
             self.partitions.setdefault(partition, PartitionState()).remember(command_id, result)
+        if len(self._own_event_ids) > MAX_REMEMBERED_OUTCOMES:
+            self._own_event_ids.clear()  # only a shortcut: the version guard stays exact
         for env in batch.envelopes:
             self._index_apply(env)
-            self.metrics.events.labels(env.type).inc()
+            self._own_event_ids.add(env.id)
+            self.metrics.event_written(env.type)
             data = env.data
             if isinstance(data, SlaBreached):
                 self.metrics.breaches.labels(data.department, data.stage).inc()
@@ -513,8 +540,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         self.processor._rebuilding += 1
         try:
-            for tp in sorted(assigned):
-                await self.processor.rebuild(tp.partition)
+            await asyncio.gather(*(self.processor.rebuild(tp.partition) for tp in assigned))
         finally:
             self.processor._rebuilding -= 1
 

@@ -7,6 +7,8 @@ classifier issue plugs in behind the same `Classifier.predict`. Directory keywor
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from importlib import resources
 from typing import Protocol
 
@@ -51,15 +53,15 @@ class KeywordBaselineClassifier:
         if keywords is None:
             raw = resources.files("kandoo.routing.domain").joinpath("baseline_keywords.yaml")
             keywords = yaml.safe_load(raw.read_text(encoding="utf-8"))
-        self._keywords = {cat: tuple(w.lower() for w in words) for cat, words in keywords.items()}
+        self._category_of = {w.lower(): cat for cat, words in keywords.items() for w in words}
+        # Longest first, so "ไฟถนน" counts for street lights before "ถนน" counts for roads.
+        alternatives = sorted(self._category_of, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(w) for w in alternatives))
 
     def predict(self, text: str, language: str) -> Classification:
-        lowered = text.lower()
-        scores = {
-            cat: sum(lowered.count(w) for w in words) for cat, words in self._keywords.items()
-        }
-        best = max(scores, key=lambda cat: scores[cat])
+        scores = Counter(self._category_of[m] for m in self._pattern.findall(text.lower()))
         total = sum(scores.values())
+        best = max(scores, key=lambda cat: scores[cat]) if scores else "other"
         if total == 0:
             return Classification(
                 category="other",

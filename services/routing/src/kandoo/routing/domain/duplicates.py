@@ -42,6 +42,18 @@ class Entry:
 class SpatialIndex:
     """Complaints that are open, by grid cell."""
 
+    _CLASSES: tuple[type[Event], ...] = (
+        ComplaintSubmitted,
+        ComplaintClassified,
+        ComplaintRecategorized,
+        ComplaintLocationCorrected,
+        ComplaintMarkedDuplicate,
+        ComplaintReopened,
+        *(t for t, status in STATUS_AFTER.items() if status not in OPEN_STATUSES),
+    )
+    EVENT_TYPES: frozenset[str] = frozenset(cls.TYPE for cls in _CLASSES)
+    """The event types that change the index; readers may skip the others unparsed."""
+
     def __init__(self) -> None:
         self._cells: dict[tuple[int, int], dict[str, Entry]] = {}
         self._entries: dict[str, Entry] = {}

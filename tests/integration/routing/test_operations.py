@@ -1,0 +1,113 @@
+"""What operators and department staff use: metrics, health, the state CLI, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+from aiokafka import AIOKafkaProducer
+
+from kandoo.routing.adapters.processor import Processor
+from kandoo.routing.bootstrap import build
+from tests.conftest import Servers
+from tests.integration.routing.conftest import (
+    DIRECTORY,
+    Client,
+    FakeClock,
+    read_topic,
+    routing_settings,
+    submit,
+)
+from tests.integration.routing.test_crash import free_port
+
+
+async def http_get(port: int, path: str) -> tuple[int, str]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await writer.drain()
+    raw = (await reader.read()).decode()
+    writer.close()
+    head, _, body = raw.partition("\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+async def test_metrics_health_and_readiness_are_served(servers: Servers, unique: str) -> None:
+    port = free_port()
+    settings = routing_settings(servers, unique, port=port)
+    processor, health = build(settings, clock=FakeClock())
+    await health.start()
+    try:
+        status, _ = await http_get(port, "/readyz")
+        assert status == 503  # state not rebuilt yet
+        await processor.start()
+        client = Client(servers, processor.topics)
+        await client.start()
+        try:
+            await client.call(submit())
+            for _ in range(100):
+                if (await http_get(port, "/readyz"))[0] == 200:
+                    break
+                await asyncio.sleep(0.1)
+            assert (await http_get(port, "/readyz"))[0] == 200
+            assert (await http_get(port, "/healthz"))[0] == 200
+            status, body = await http_get(port, "/metrics")
+            assert status == 200
+            assert (
+                'kandoo_routing_commands_total{outcome="accepted",type="SubmitComplaint"} 1.0'
+                in body
+            )
+            assert 'kandoo_routing_events_written_total{type="complaint.routed"} 1.0' in body
+            assert "kandoo_routing_transaction_seconds_count" in body
+            assert "kandoo_routing_classifier_confidence_bucket" in body
+        finally:
+            await client.stop()
+            await processor.stop()
+    finally:
+        await health.stop()
+
+
+async def test_the_state_cli_folds_a_complaint_from_the_log(
+    routing: tuple[Processor, Client], servers: Servers, unique: str
+) -> None:
+    _, client = routing
+    command = submit()
+    await client.call(command)
+    env = os.environ | {
+        "KANDOO_KAFKA_BOOTSTRAP": servers.kafka_bootstrap,
+        "KANDOO_TOPIC_PREFIX": f"test.{unique}.",
+        "KANDOO_PARTITIONS": "3",
+        "KANDOO_DIRECTORY": DIRECTORY,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "kandoo.routing.cli",
+        "state",
+        command.complaint_id,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0
+    state = json.loads(out)
+    assert state["status"] == "routed"
+    assert state["department"] == "engineering"
+    assert state["version"] == 3
+
+
+async def test_a_poison_command_goes_to_the_dead_letter_topic_and_the_rest_go_on(
+    routing: tuple[Processor, Client], servers: Servers
+) -> None:
+    _, client = routing
+    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(client.topics.commands, key=b"x", value=b"{not json")
+    finally:
+        await producer.stop()
+    after = submit()
+    assert (await client.call(after))["outcome"] == "accepted"
+    dead = await read_topic(servers, client.topics.dlq(client.topics.commands))
+    assert dead == [b"{not json"]
