@@ -1,0 +1,77 @@
+"""MongoDB: photos in GridFS (content-addressed), and idempotency keys.
+
+Only what FerretDB 1.24 supports: unique indexes, find, insert; no transactions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from gridfs import AsyncGridFSBucket, NoFile
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from kandoo.intake.domain.photos import CleanPhoto
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    content: bytes
+    content_type: str
+    viewers: list[str]  # token hashes of reporters who may see it
+
+
+class PhotoStore:
+    """Photos addressed by SHA-256: the same photo twice is stored once."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._db = db
+        self._bucket = AsyncGridFSBucket(db, bucket_name="photos")
+
+    async def put(self, photo: CleanPhoto, viewer_token_hash: str | None) -> None:
+        found = await self._db["photos.files"].find_one({"_id": photo.sha256}, {"_id": 1})
+        if found is None:
+            # A concurrent request may store the same bytes first: that is fine.
+            with contextlib.suppress(DuplicateKeyError):
+                await self._bucket.upload_from_stream_with_id(
+                    photo.sha256,
+                    photo.sha256,
+                    photo.content,
+                    metadata={"content_type": photo.content_type, "viewers": []},
+                )
+        if viewer_token_hash:
+            await self._db["photos.files"].update_one(
+                {"_id": photo.sha256}, {"$addToSet": {"metadata.viewers": viewer_token_hash}}
+            )
+
+    async def get(self, sha256: str) -> StoredPhoto | None:
+        try:
+            stream = await self._bucket.open_download_stream(sha256)
+        except NoFile:
+            return None
+        metadata = stream.metadata or {}
+        content = await stream.read()
+        return StoredPhoto(
+            content, metadata.get("content_type", "image/jpeg"), metadata.get("viewers", [])
+        )
+
+
+class IdempotencyKeys:
+    """An `Idempotency-Key` is bound to the first body it came with."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._keys = db["idempotency_keys"]
+
+    async def claim(self, scope: str, key: str, body: bytes) -> bool:
+        """True if `key` is new or came with the same body before; False if the body differs."""
+        digest = hashlib.sha256(body).hexdigest()
+        doc_id = f"{scope}:{key}"
+        try:
+            await self._keys.insert_one({"_id": doc_id, "body_sha256": digest})
+        except DuplicateKeyError:
+            found = await self._keys.find_one({"_id": doc_id})
+            return found is not None and found.get("body_sha256") == digest
+        return True

@@ -1,0 +1,55 @@
+"""Builds intake from its settings: directory, Kafka broker, MongoDB, command bus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from kandoo.events.directory import Directory, load_directory
+from kandoo.events.topics import Topics
+from kandoo.intake.adapters.commands import CommandBus
+from kandoo.intake.adapters.ratelimit import RateLimiter
+from kandoo.intake.adapters.storage import IdempotencyKeys, PhotoStore
+from kandoo.intake.metrics import IntakeMetrics
+from kandoo.intake.settings import IntakeSettings
+
+
+@dataclass
+class Intake:
+    """Everything the routes need, built once per process."""
+
+    settings: IntakeSettings
+    directory: Directory
+    topics: Topics
+    broker: KafkaBroker
+    mongo: AsyncMongoClient[dict[str, Any]]
+    bus: CommandBus
+    photos: PhotoStore
+    keys: IdempotencyKeys
+    metrics: IntakeMetrics
+    per_ip: RateLimiter
+    per_token: RateLimiter
+
+
+def build(settings: IntakeSettings) -> Intake:
+    topics = Topics(settings.topic_prefix)
+    metrics = IntakeMetrics()
+    broker = KafkaBroker(settings.kafka_bootstrap, enable_idempotence=True, logger=None)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url)
+    db = mongo[settings.mongodb_db]
+    return Intake(
+        settings=settings,
+        directory=load_directory(settings.directory),
+        topics=topics,
+        broker=broker,
+        mongo=mongo,
+        bus=CommandBus(broker, topics, metrics, settings.max_pending),
+        photos=PhotoStore(db),
+        keys=IdempotencyKeys(db),
+        metrics=metrics,
+        per_ip=RateLimiter(settings.rate_per_minute_ip),
+        per_token=RateLimiter(settings.rate_per_minute_token),
+    )

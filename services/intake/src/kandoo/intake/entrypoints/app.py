@@ -1,0 +1,106 @@
+"""The intake FastAPI application: routers, error answers, limits, metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from kandoo.intake.bootstrap import Intake, build
+from kandoo.intake.domain.auth import InvalidToken, caller_from
+from kandoo.intake.domain.messages import language_of, text
+from kandoo.intake.entrypoints import complaints, open311, ops, photos
+from kandoo.intake.entrypoints.deps import ApiError, error_response
+from kandoo.intake.settings import IntakeSettings
+
+DESCRIPTION = """
+The public write API of Kandoo (ช่วยกันดุ๊), Hua Hin City Municipality.
+
+Citizens report problems with a map pin, a few words and up to five photos; department
+staff act on complaints. Every request becomes a command that the routing service decides;
+the answer comes back within a few seconds (201/200), or a status link if not (202).
+Errors name the field and the reason, in Thai or English (`language`, `Accept-Language`).
+"""
+
+
+def create_app(settings: IntakeSettings | None = None, intake: Intake | None = None) -> FastAPI:
+    intake = intake or build(settings or IntakeSettings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await intake.broker.start()
+        try:
+            yield
+        finally:
+            await intake.broker.stop()
+            await intake.mongo.close()
+
+    app = FastAPI(
+        title="Kandoo intake",
+        version="1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.intake = intake
+    for router in (complaints.router, open311.router, photos.router, ops.router):
+        app.include_router(router)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        language = language_of(request.headers.get("accept-language"))
+        fields = []
+        for err in exc.errors():
+            what = text("missing_field" if err["type"] == "missing" else "invalid_field", language)
+            where = ".".join(str(p) for p in err["loc"] if p != "body")
+            fields.append({"field": where, "reason": f"{what}: {err['msg']}"})
+        return error_response(ApiError(422, "invalid", text("invalid_field", language), fields))
+
+    @app.middleware("http")
+    async def limits_and_metrics(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = _refusal(request, intake) or await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        intake.metrics.requests.labels(name, str(response.status_code)).inc()
+        intake.metrics.latency.labels(name).observe(time.perf_counter() - started)
+        return response
+
+    return app
+
+
+def _refusal(request: Request, intake: Intake) -> Response | None:
+    """413 for a body over the cap, 429 past a client's rate: before reading anything."""
+    language = language_of(request.headers.get("accept-language"))
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > intake.settings.max_body_bytes:
+        return error_response(ApiError(413, "body_too_large", text("body_too_large", language)))
+    if request.url.path in ("/healthz", "/readyz", "/metrics"):
+        return None
+    client = request.client.host if request.client else "unknown"
+    wait = intake.per_ip.allow(client)
+    try:
+        caller = caller_from(request.headers.get("authorization"), None, intake.settings.jwt_secret)
+    except InvalidToken:
+        caller = None
+    if not wait and caller is not None and caller.token_subject:
+        wait = intake.per_token.allow(caller.token_subject)
+    if wait:
+        return error_response(
+            ApiError(
+                429,
+                "rate_limited",
+                text("rate_limited", language),
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        )
+    return None

@@ -1,0 +1,60 @@
+"""Dependencies shared by the routers: the intake container, the caller, the language."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from kandoo.intake.bootstrap import Intake
+from kandoo.intake.domain.auth import Caller, InvalidToken, caller_from
+from kandoo.intake.domain.messages import language_of, text
+
+
+class ApiError(Exception):
+    """An answer other than success: HTTP status, code, message, fields at fault."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.fields = fields or []
+        self.headers = headers
+
+
+def error_response(exc: ApiError) -> JSONResponse:
+    body: dict[str, Any] = {"code": exc.code, "message": exc.message, "fields": exc.fields}
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+def get_intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+def get_language(accept_language: Annotated[str | None, Header()] = None) -> str:
+    return language_of(accept_language)
+
+
+def get_caller(
+    intake: Annotated[Intake, Depends(get_intake)],
+    language: Annotated[str, Depends(get_language)],
+    authorization: Annotated[str | None, Header()] = None,
+    x_tracking_token: Annotated[str | None, Header()] = None,
+) -> Caller:
+    try:
+        return caller_from(authorization, x_tracking_token, intake.settings.jwt_secret)
+    except InvalidToken as exc:
+        raise ApiError(401, "invalid_token", text("invalid_token", language)) from exc
+
+
+IntakeDep = Annotated[Intake, Depends(get_intake)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
+LanguageDep = Annotated[str, Depends(get_language)]

@@ -1,0 +1,27 @@
+"""Intake's Prometheus metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class IntakeMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "kandoo_intake_requests", "HTTP requests", ["route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "kandoo_intake_request_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5),
+            registry=r,
+        )
+        self.commands = Counter(
+            "kandoo_intake_commands_published", "Commands published", ["type"], registry=r
+        )
+        self.waits = Counter(
+            "kandoo_intake_waits", "Waits for routing's answer", ["outcome"], registry=r
+        )

@@ -1,0 +1,104 @@
+"""Intake in front of a real routing, on the real broker and MongoDB-protocol server."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from kandoo.events.values import Actor, Role
+from kandoo.intake.bootstrap import Intake, build
+from kandoo.intake.domain.auth import issue_token
+from kandoo.intake.entrypoints.app import create_app
+from kandoo.intake.settings import IntakeSettings
+from kandoo.routing.adapters.processor import Processor
+from kandoo.routing.bootstrap import build as build_routing
+from tests.conftest import Servers
+from tests.integration.routing.conftest import DIRECTORY, FakeClock, routing_settings
+
+SECRET = "a-test-secret-that-is-long-enough-for-hs256-xx"
+ENGINEERING = Actor(id="eng-admin-1", role=Role.DEPT_ADMIN, department="engineering")
+PUBLIC_HEALTH = Actor(id="ph-admin-1", role=Role.DEPT_ADMIN, department="public_health")
+CLERK = Actor(id="clerk-1", role=Role.CLERK, department="clerk")
+
+
+def bearer(actor: Actor) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(SECRET, actor)}"}
+
+
+def intake_settings(servers: Servers, unique: str, **more: Any) -> IntakeSettings:
+    return IntakeSettings(
+        env="test",
+        kafka_bootstrap=servers.kafka_bootstrap,
+        mongodb_url=servers.mongodb_url,
+        mongodb_db=f"test_{unique}",
+        topic_prefix=f"test.{unique}.",
+        directory=DIRECTORY,
+        jwt_secret=SECRET,
+        **more,
+    )
+
+
+async def wait_until_listening(intake: Intake) -> None:
+    """Results published from now on reach this instance (its consumer has partitions)."""
+    probe = f"probe-{uuid.uuid4()}"
+    for _ in range(200):
+        await intake.broker.publish({"command_id": probe}, intake.topics.command_results)
+        for _ in range(5):
+            if intake.bus.known(probe):
+                return
+            await asyncio.sleep(0.1)
+    raise TimeoutError("intake never received a command result")
+
+
+@dataclass
+class Stack:
+    http: httpx.AsyncClient
+    intake: Intake
+    routing: Processor
+
+
+@pytest.fixture
+async def stack(servers: Servers, unique: str) -> AsyncIterator[Stack]:
+    routing, _ = build_routing(routing_settings(servers, unique), clock=FakeClock())
+    await routing.start()
+    intake = build(intake_settings(servers, unique))
+    app = create_app(intake=intake)
+    await intake.broker.start()
+    await wait_until_listening(intake)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+            yield Stack(http, intake, routing)
+    finally:
+        await intake.broker.stop()
+        await intake.mongo.close()
+        await routing.stop()
+
+
+def report(**more: Any) -> dict[str, Any]:
+    return {
+        "description": "ไฟส่องสว่างดับ เสาไฟหน้าบ้านดับ มืดมาก",
+        "location": {"lat": 12.5684, "lon": 99.9577, "address_text": "ซอยหัวหิน 94"},
+        "reporter": {"name": "สมศรี", "phone": "0812345678"},
+        "channel": "mobile",
+        "language": "th",
+    } | more
+
+
+def jpeg_with_gps() -> bytes:
+    """A real JPEG carrying EXIF with a GPS position and a camera model."""
+    image = Image.new("RGB", (64, 48), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x0110] = "KandooCam 3000"  # camera model
+    exif[0x8825] = {1: "N", 2: (12.0, 34.0, 5.0), 3: "E", 4: (99.0, 57.0, 27.0)}  # GPS IFD
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()

@@ -1,0 +1,224 @@
+"""The public write API, end to end through the real broker and routing."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from PIL import Image
+
+from tests.integration.intake.conftest import (
+    CLERK,
+    ENGINEERING,
+    PUBLIC_HEALTH,
+    Stack,
+    bearer,
+    jpeg_with_gps,
+    report,
+)
+from tests.integration.routing.conftest import read_topic
+
+TRACKING = re.compile(r"^HH-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{2}$")
+
+
+async def submit(stack: Stack, **more: object) -> dict:  # type: ignore[type-arg]
+    response = await stack.http.post("/v1/complaints", json=report(**more))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_a_thai_report_is_answered_201_with_a_readable_tracking_code(stack: Stack) -> None:
+    body = await submit(stack)
+    assert TRACKING.match(body["tracking_code"])
+    assert body["status"] == "routed"
+    assert body["department"] == "engineering"
+    assert body["tracking_token"]
+    assert body["status_url"].endswith(f"/v1/track/{body['tracking_code']}")
+
+
+async def test_a_pin_outside_hua_hin_is_refused_in_the_reporters_language(stack: Stack) -> None:
+    cha_am = {"lat": 12.80, "lon": 99.97}
+    thai = await stack.http.post("/v1/complaints", json=report(location=cha_am))
+    assert thai.status_code == 422
+    assert "หัวหิน" in thai.json()["message"]
+    assert thai.json()["fields"][0]["field"] == "location"
+    english = await stack.http.post("/v1/complaints", json=report(location=cha_am, language="en"))
+    assert "outside Hua Hin" in english.json()["message"]
+
+
+async def test_a_missing_description_names_the_field(stack: Stack) -> None:
+    body = report()
+    del body["description"]
+    response = await stack.http.post("/v1/complaints", json=body, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert [f["field"] for f in response.json()["fields"]] == ["description"]
+
+
+async def test_the_same_idempotency_key_and_body_give_the_same_answer_and_one_complaint(
+    stack: Stack,
+) -> None:
+    headers = {"Idempotency-Key": "phone-retry-1"}
+    first = await stack.http.post("/v1/complaints", json=report(), headers=headers)
+    again = await stack.http.post("/v1/complaints", json=report(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    events = [json.loads(v) for v in await read_topic_events(stack)]
+    submitted = [e for e in events if e["type"] == "complaint.submitted"]
+    assert len(submitted) == 1
+    other = await stack.http.post("/v1/complaints", json=report(description="อื่น"), headers=headers)
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_conflict"
+
+
+async def read_topic_events(stack: Stack) -> list[bytes]:
+    from tests.conftest import Servers
+
+    servers = Servers(stack.intake.settings.kafka_bootstrap, stack.intake.settings.mongodb_url)
+    return await read_topic(servers, stack.intake.topics.events)
+
+
+async def test_photos_are_checked_stripped_of_exif_stored_once_and_shown_to_the_allowed(
+    stack: Stack,
+) -> None:
+    photo = jpeg_with_gps()
+    assert b"KandooCam" in photo
+    files = [("photos", ("IMG_0001.jpg", photo, "image/jpeg"))]
+    data = {"complaint": json.dumps(report(), ensure_ascii=False)}
+    created = await stack.http.post("/v1/complaints", data=data, files=files)
+    assert created.status_code == 201, created.text
+    events = [json.loads(v) for v in await read_topic_events(stack)]
+    sha = next(e for e in events if e["type"] == "complaint.submitted")["data"]["photos"][0]
+
+    staff = await stack.http.get(f"/v1/photos/{sha}", headers=bearer(ENGINEERING))
+    assert staff.status_code == 200
+    assert staff.headers["content-type"] == "image/jpeg"
+    assert b"KandooCam" not in staff.content
+    assert not Image.open(io.BytesIO(staff.content)).getexif()
+    assert (await stack.http.get(f"/v1/photos/{sha}")).status_code == 403
+    token = {"X-Tracking-Token": created.json()["tracking_token"]}
+    assert (await stack.http.get(f"/v1/photos/{sha}", headers=token)).status_code == 200
+
+    again = await stack.http.post("/v1/complaints", data=data, files=files)
+    assert again.status_code == 201
+    db = stack.intake.mongo[stack.intake.settings.mongodb_db]
+    assert await db["photos.files"].count_documents({}) == 1
+
+
+async def test_a_file_that_is_not_an_image_is_refused_whatever_its_name(stack: Stack) -> None:
+    files = [("photos", ("photo.jpg", b"%PDF-1.7 not an image", "image/jpeg"))]
+    data = {"complaint": json.dumps(report())}
+    response = await stack.http.post("/v1/complaints", data=data, files=files)
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "photos.0"
+
+
+async def test_department_actions_and_their_refusals(stack: Stack) -> None:
+    created = await submit(stack)
+    cid = created["complaint_id"]
+    other = await stack.http.post(
+        f"/v1/complaints/{cid}/acknowledge", headers=bearer(PUBLIC_HEALTH)
+    )
+    assert other.status_code == 403
+    ack = await stack.http.post(f"/v1/complaints/{cid}/acknowledge", headers=bearer(ENGINEERING))
+    assert ack.status_code == 200, ack.text
+    assert ack.json()["status"] == "acknowledged"
+    no_note = await stack.http.post(
+        f"/v1/complaints/{cid}/resolve", json={"note": ""}, headers=bearer(ENGINEERING)
+    )
+    assert no_note.status_code == 422
+    assert no_note.json()["code"] == "note_required"
+    resolved = await stack.http.post(
+        f"/v1/complaints/{cid}/resolve", json={"note": "เปลี่ยนหลอดแล้ว"}, headers=bearer(ENGINEERING)
+    )
+    assert resolved.json()["status"] == "resolved"
+    again = await stack.http.post(
+        f"/v1/complaints/{cid}/resolve", json={"note": "อีกครั้ง"}, headers=bearer(ENGINEERING)
+    )
+    assert again.status_code == 409
+    anonymous_rating = await stack.http.post(f"/v1/complaints/{cid}/rate", json={"rating": 5})
+    assert anonymous_rating.status_code == 403
+    rating = await stack.http.post(
+        f"/v1/complaints/{cid}/rate",
+        json={"rating": 5},
+        headers={"X-Tracking-Token": created["tracking_token"]},
+    )
+    assert rating.status_code == 200, rating.text
+
+
+async def test_acting_on_an_unknown_complaint_is_404(stack: Stack) -> None:
+    response = await stack.http.post("/v1/complaints/no-such-id/acknowledge", headers=bearer(CLERK))
+    assert response.status_code == 404
+
+
+async def test_a_bad_token_is_401(stack: Stack) -> None:
+    response = await stack.http.post(
+        "/v1/complaints", json=report(), headers={"Authorization": "Bearer not.a.token"}
+    )
+    assert response.status_code == 401
+
+
+async def test_open311_discovery_services_and_request(stack: Stack) -> None:
+    services = (await stack.http.get("/open311/v2/services.json")).json()
+    assert len(services) == 16
+    assert (await stack.http.get("/open311/v2/services/road.json")).status_code == 200
+    assert (await stack.http.get("/open311/v2/services/ufo.json")).status_code == 404
+    assert (await stack.http.get("/open311/v2/discovery.json")).json()["endpoints"]
+    form = {
+        "service_code": "waste",
+        "lat": "12.5705",
+        "long": "99.9563",
+        "description": "ขยะล้นถัง",
+        "email": "",
+        "first_name": "Anna",
+    }
+    denied = await stack.http.post("/open311/v2/requests.json", data=form)
+    assert denied.status_code == 403
+    assert denied.json()[0]["code"] == 403
+    created = await stack.http.post(
+        "/open311/v2/requests.json", data=form | {"api_key": "development-open311-key"}
+    )
+    assert created.status_code == 200, created.text
+    assert created.json()[0]["service_request_id"]
+    unknown = await stack.http.post(
+        "/open311/v2/requests.json",
+        data=form | {"api_key": "development-open311-key", "service_code": "ufo"},
+    )
+    assert unknown.status_code == 400
+
+
+async def test_an_answer_slower_than_the_budget_is_202_with_a_status_link(stack: Stack) -> None:
+    stack.intake.settings.wait_budget_s = 0.0
+    response = await stack.http.post("/v1/complaints", json=report())
+    assert response.status_code == 202
+    command_id = response.json()["command_id"]
+    stack.intake.settings.wait_budget_s = 3.0
+    import asyncio
+
+    for _ in range(100):
+        status = await stack.http.get(f"/v1/commands/{command_id}")
+        if status.status_code == 200:
+            break
+        await asyncio.sleep(0.1)
+    assert status.json()["outcome"] == "accepted"
+
+
+async def test_when_kafka_does_not_acknowledge_the_caller_gets_503(stack: Stack) -> None:
+    await stack.intake.broker.stop()
+    response = await stack.http.post("/v1/complaints", json=report())
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+
+
+async def test_limits_answer_413_and_429(stack: Stack) -> None:
+    stack.intake.settings.max_body_bytes = 100
+    big = await stack.http.post("/v1/complaints", json=report(description="ก" * 300))
+    assert big.status_code == 413
+    statuses = [(await stack.http.get("/open311/v2/services.json")).status_code for _ in range(40)]
+    assert 429 in statuses
+
+
+async def test_metrics_count_requests_by_route_and_status(stack: Stack) -> None:
+    await stack.http.get("/open311/v2/services.json")
+    body = (await stack.http.get("/metrics")).text
+    assert 'kandoo_intake_requests_total{route="/open311/v2/services.json",status="200"}' in body
