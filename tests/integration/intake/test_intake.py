@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
 
 from PIL import Image
 
+from tests.conftest import Servers
 from tests.integration.intake.conftest import (
     CLERK,
     ENGINEERING,
@@ -72,10 +74,14 @@ async def test_the_same_idempotency_key_and_body_give_the_same_answer_and_one_co
 
 
 async def read_topic_events(stack: Stack) -> list[bytes]:
-    from tests.conftest import Servers
-
+    """The events log; polled, because a commit's markers land just after routing answers."""
     servers = Servers(stack.intake.settings.kafka_bootstrap, stack.intake.settings.mongodb_url)
-    return await read_topic(servers, stack.intake.topics.events)
+    for _ in range(50):
+        values = await read_topic(servers, stack.intake.topics.events)
+        if values:
+            return values
+        await asyncio.sleep(0.2)
+    return []
 
 
 async def test_photos_are_checked_stripped_of_exif_stored_once_and_shown_to_the_allowed(
@@ -193,8 +199,6 @@ async def test_an_answer_slower_than_the_budget_is_202_with_a_status_link(stack:
     assert response.status_code == 202
     command_id = response.json()["command_id"]
     stack.intake.settings.wait_budget_s = 3.0
-    import asyncio
-
     for _ in range(100):
         status = await stack.http.get(f"/v1/commands/{command_id}")
         if status.status_code == 200:

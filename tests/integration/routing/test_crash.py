@@ -86,7 +86,7 @@ async def test_a_crash_before_commit_leaves_exactly_one_set_of_events_per_comman
         await client.stop()
 
     assert [r["outcome"] for r in results] == ["accepted"] * 5
-    events = await client.events()
+    events = await client.events(at_least=15)
     per_command = Counter(e.causationid for e in events)
     assert per_command == {cmd.command_id: 3 for cmd in commands}
     for cmd in commands:
