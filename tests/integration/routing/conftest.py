@@ -115,11 +115,15 @@ class Client:
         await self.send(command)
         return await self.result(command.command_id)
 
-    async def events(self, isolation: str = "read_committed") -> list[Envelope]:
-        """Every event on the topic now (read to the end)."""
-        return [
-            from_record(v) for v in await read_topic(self.servers, self.topics.events, isolation)
-        ]
+    async def events(self, at_least: int = 1, isolation: str = "read_committed") -> list[Envelope]:
+        """Every event on the topic, once there are `at_least` (a commit's markers land just
+        after routing answers, so a reader may need a moment to see them)."""
+        for _ in range(50):
+            values = await read_topic(self.servers, self.topics.events, isolation)
+            if len(values) >= at_least:
+                break
+            await asyncio.sleep(0.2)
+        return [from_record(v) for v in values]
 
 
 async def read_topic(
