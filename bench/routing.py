@@ -187,9 +187,7 @@ async def main() -> int:
             "--",
             *argv,
         ]
-    proc = subprocess.Popen(  # noqa: ASYNC220 - the service under test, started once
-        argv, env=env, stderr=subprocess.DEVNULL
-    )
+    proc = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
     try:
         await wait_ready(topics, bootstrap, proc)
         rate = await throughput(topics, bootstrap, args.commands)
