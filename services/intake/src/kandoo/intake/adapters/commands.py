@@ -34,7 +34,10 @@ class CommandBus:
         self._seen: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.listening = asyncio.Event()
 
-        @broker.subscriber(topics.command_results, auto_offset_reset="latest")
+        # read_committed: an answer written in a transaction that then aborted is never shown.
+        @broker.subscriber(
+            topics.command_results, auto_offset_reset="latest", isolation_level="read_committed"
+        )
         async def on_result(result: dict[str, Any]) -> None:
             self.deliver(result)
 

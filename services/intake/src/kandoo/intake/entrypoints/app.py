@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kandoo.intake.bootstrap import Intake, build
 from kandoo.intake.domain.auth import InvalidToken, caller_from
@@ -63,18 +64,7 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
             fields.append({"field": where, "reason": f"{what}: {err['msg']}"})
         return error_response(ApiError(422, "invalid", text("invalid_field", language), fields))
 
-    @app.middleware("http")
-    async def limits_and_metrics(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = _refusal(request, intake) or await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "unmatched")
-        intake.metrics.requests.labels(name, str(response.status_code)).inc()
-        intake.metrics.latency.labels(name).observe(time.perf_counter() - started)
-        return response
-
+    app.add_middleware(LimitsAndMetrics, intake=intake)
     return app
 
 
@@ -104,3 +94,34 @@ def _refusal(request: Request, intake: Intake) -> Response | None:
             )
         )
     return None
+
+
+class LimitsAndMetrics:
+    """Pure ASGI middleware (cheaper than BaseHTTPMiddleware): limits first, then metrics."""
+
+    def __init__(self, app: ASGIApp, intake: Intake) -> None:
+        self.app, self.intake = app, intake
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        refusal = _refusal(Request(scope), self.intake)
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            if refusal is not None:
+                await refusal(scope, receive, send_and_note)
+            else:
+                await self.app(scope, receive, send_and_note)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.intake.metrics.requests.labels(route, str(status)).inc()
+            self.intake.metrics.latency.labels(route).observe(time.perf_counter() - started)

@@ -34,16 +34,19 @@ def error_response(exc: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
-def get_intake(request: Request) -> Intake:
+# Dependencies are `async def` so FastAPI does not hop to a worker thread for each of them.
+
+
+async def get_intake(request: Request) -> Intake:
     intake: Intake = request.app.state.intake
     return intake
 
 
-def get_language(accept_language: Annotated[str | None, Header()] = None) -> str:
+async def get_language(accept_language: Annotated[str | None, Header()] = None) -> str:
     return language_of(accept_language)
 
 
-def get_caller(
+async def get_caller(
     intake: Annotated[Intake, Depends(get_intake)],
     language: Annotated[str, Depends(get_language)],
     authorization: Annotated[str | None, Header()] = None,
