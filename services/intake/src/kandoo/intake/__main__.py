@@ -19,7 +19,7 @@ def main() -> int:
     gc.set_threshold(50_000, 20, 100)
     gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="info",

@@ -191,7 +191,7 @@ async def submit_complaint(
         complaint_id=complaint_id,
         tracking_code=command.tracking_code,
         tracking_token=token,
-        status_url=f"{base}/v1/track/{command.tracking_code}",
+        status_url=f"{intake.settings.reporting_url}/v1/track/{command.tracking_code}",
         command_id=command_id,
         command_status_url=f"{base}/v1/commands/{command_id}",
     )
