@@ -116,6 +116,13 @@ def _staff_refusal(command: c.CommandBase, state: ComplaintState) -> Refusal | N
     return refuse("forbidden")
 
 
+def _staff_may(
+    command: c.CommandBase, state: ComplaintState, allowed: frozenset[Status]
+) -> Refusal | None:
+    """Why staff may not act here: not theirs, or not in a status that allows it."""
+    return _staff_refusal(command, state) or _status_refusal(state, allowed)
+
+
 def _status_refusal(state: ComplaintState, allowed: frozenset[Status]) -> Refusal | None:
     if state.status in allowed:
         return None
@@ -242,8 +249,7 @@ def _no_admin_escalation(department: str, ctx: Context) -> list[Event]:
 
 
 def _acknowledge(cmd: c.AcknowledgeComplaint, state: ComplaintState, ctx: Context) -> Decision:
-    refusal = _staff_refusal(cmd, state) or _status_refusal(state, AWAITING_ACK)
-    if refusal:
+    if refusal := _staff_may(cmd, state, AWAITING_ACK):
         return refusal
     return [ComplaintAcknowledged(department=state.department or "")]
 
@@ -256,15 +262,13 @@ def _acknowledged_first(state: ComplaintState) -> list[Event]:
 
 
 def _assign(cmd: c.AssignComplaint, state: ComplaintState, ctx: Context) -> Decision:
-    refusal = _staff_refusal(cmd, state) or _status_refusal(state, WORKABLE)
-    if refusal:
+    if refusal := _staff_may(cmd, state, WORKABLE):
         return refusal
     return [*_acknowledged_first(state), ComplaintAssigned(assignee=cmd.assignee)]
 
 
 def _recategorize(cmd: c.RecategorizeComplaint, state: ComplaintState, ctx: Context) -> Decision:
-    refusal = _staff_refusal(cmd, state) or _status_refusal(state, WORKABLE)
-    if refusal:
+    if refusal := _staff_may(cmd, state, WORKABLE):
         return refusal
     if ctx.directory.category(cmd.category) is None:
         return refuse("unknown_category", category=cmd.category)
@@ -283,8 +287,7 @@ def _recategorize(cmd: c.RecategorizeComplaint, state: ComplaintState, ctx: Cont
 
 
 def _reroute(cmd: c.RerouteComplaint, state: ComplaintState, ctx: Context) -> Decision:
-    refusal = _staff_refusal(cmd, state) or _status_refusal(state, WORKABLE)
-    if refusal:
+    if refusal := _staff_may(cmd, state, WORKABLE):
         return refusal
     if ctx.directory.department(cmd.department) is None:
         return refuse("unknown_department", department=cmd.department)
@@ -294,8 +297,7 @@ def _reroute(cmd: c.RerouteComplaint, state: ComplaintState, ctx: Context) -> De
 
 
 def _forward(cmd: c.ForwardComplaint, state: ComplaintState, ctx: Context) -> Decision:
-    refusal = _staff_refusal(cmd, state) or _status_refusal(state, WORKABLE)
-    if refusal:
+    if refusal := _staff_may(cmd, state, WORKABLE):
         return refusal
     agency = ctx.directory.department(cmd.agency)
     if agency is None or not agency.external:
@@ -304,8 +306,7 @@ def _forward(cmd: c.ForwardComplaint, state: ComplaintState, ctx: Context) -> De
 
 
 def _resolve(cmd: c.ResolveComplaint, state: ComplaintState, ctx: Context) -> Decision:
-    refusal = _staff_refusal(cmd, state) or _status_refusal(state, WORKABLE)
-    if refusal:
+    if refusal := _staff_may(cmd, state, WORKABLE):
         return refusal
     if not cmd.note.strip():
         return refuse("note_required")
@@ -313,8 +314,7 @@ def _resolve(cmd: c.ResolveComplaint, state: ComplaintState, ctx: Context) -> De
 
 
 def _reject(cmd: c.RejectComplaint, state: ComplaintState, ctx: Context) -> Decision:
-    refusal = _staff_refusal(cmd, state) or _status_refusal(state, WORKABLE)
-    if refusal:
+    if refusal := _staff_may(cmd, state, WORKABLE):
         return refusal
     if not cmd.reason.strip():
         return refuse("reason_required")
@@ -322,8 +322,7 @@ def _reject(cmd: c.RejectComplaint, state: ComplaintState, ctx: Context) -> Deci
 
 
 def _mark_duplicate(cmd: c.MarkDuplicate, state: ComplaintState, ctx: Context) -> Decision:
-    refusal = _staff_refusal(cmd, state) or _status_refusal(state, WORKABLE)
-    if refusal:
+    if refusal := _staff_may(cmd, state, WORKABLE):
         return refusal
     if cmd.original_id == state.complaint_id:
         return refuse("duplicate_of_self")
