@@ -29,7 +29,7 @@ import httpx  # only to wait for readiness
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from routing import TEXTS, free_port, percentile  # noqa: E402
+from routing import TEXTS, delete_topics, free_port, percentile  # noqa: E402
 
 
 def body(rng: random.Random) -> dict[str, object]:
@@ -181,6 +181,7 @@ async def main() -> int:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait(30)
+        await delete_topics(env["KANDOO_KAFKA_BOOTSTRAP"], prefix)
     ms = [x * 1000 for x in latencies]
     total = sum(statuses.values())
     print(

@@ -63,6 +63,20 @@ def command(i: int) -> c.SubmitComplaint:
     )
 
 
+async def delete_topics(bootstrap: str, prefix: str) -> None:
+    """Leave the broker as found: a benchmark's topics are deleted after it."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -195,6 +209,7 @@ async def main() -> int:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
+        await delete_topics(bootstrap, prefix)
     ms = [x * 1000 for x in latencies]
     print(
         f"routing throughput: {rate:,.0f} commands/s ({args.commands:,} SubmitComplaint, each "
