@@ -19,6 +19,8 @@ class RoutingSettings(ServiceSettings):
     override_reporter_from: float = 0.9
     deadline_period_s: float = 60.0
     max_batch: int = 500
+    batch_linger_ms: float = 5.0
+    """After the first commands of a batch, wait this long for more (fewer transactions)."""
     crash_before_commit: bool = False
     """Test hook: SIGKILL ourselves after producing a batch, before committing it."""
 
