@@ -332,9 +332,16 @@ def _mark_duplicate(cmd: c.MarkDuplicate, state: ComplaintState, ctx: Context) -
 # --- staff or reporter -----------------------------------------------------------------
 
 
+def _reporter_or_staff(cmd: c.CommandBase, state: ComplaintState) -> Refusal | None:
+    """Why neither the reporter (by token) nor staff of the owning department is asking."""
+    if is_reporter(cmd, state) or is_staff_of(cmd.actor, state.department):
+        return None
+    return _staff_refusal(cmd, state) or refuse("forbidden")
+
+
 def _correct_location(cmd: c.CorrectLocation, state: ComplaintState, ctx: Context) -> Decision:
-    if not (is_reporter(cmd, state) or is_staff_of(cmd.actor, state.department)):
-        return _staff_refusal(cmd, state) or refuse("forbidden")
+    if refusal := _reporter_or_staff(cmd, state):
+        return refusal
     refusal = _status_refusal(state, OPEN_STATUSES)
     if refusal:
         return refusal
@@ -345,9 +352,9 @@ def _correct_location(cmd: c.CorrectLocation, state: ComplaintState, ctx: Contex
 
 
 def _add_note(cmd: c.AddNote, state: ComplaintState, ctx: Context) -> Decision:
+    if refusal := _reporter_or_staff(cmd, state):
+        return refusal
     reporter = is_reporter(cmd, state)
-    if not (reporter or is_staff_of(cmd.actor, state.department)):
-        return _staff_refusal(cmd, state) or refuse("forbidden")
     if state.status in (Status.CLOSED, Status.DUPLICATE):
         return refuse("invalid_transition", status=state.status)
     return [NoteAdded(text=cmd.text, public=True if reporter else cmd.public)]
@@ -369,9 +376,9 @@ def _reopen(cmd: c.ReopenComplaint, state: ComplaintState, ctx: Context) -> Deci
 
 
 def _close(cmd: c.CloseComplaint, state: ComplaintState, ctx: Context) -> Decision:
+    if refusal := _reporter_or_staff(cmd, state):
+        return refusal
     reporter = is_reporter(cmd, state)
-    if not (reporter or is_staff_of(cmd.actor, state.department)):
-        return _staff_refusal(cmd, state) or refuse("forbidden")
     refusal = _status_refusal(state, frozenset({Status.RESOLVED}))
     if refusal:
         return refusal
