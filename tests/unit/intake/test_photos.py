@@ -1,0 +1,54 @@
+"""Photos are judged by their content and leave no location or camera data behind."""
+
+from __future__ import annotations
+
+import io
+
+import pillow_heif
+import pytest
+from PIL import Image
+
+from kandoo.intake.domain.photos import BadPhoto, clean, sniff
+
+pillow_heif.register_heif_opener()
+
+
+def encoded(fmt: str, exif: bool = True) -> bytes:
+    image = Image.new("RGB", (40, 30), (30, 90, 200))
+    data = Image.Exif()
+    if exif:
+        data[0x0110] = "KandooCam 3000"
+        data[0x8825] = {1: "N", 2: (12.0, 34.0, 5.0), 3: "E", 4: (99.0, 57.0, 27.0)}
+    out = io.BytesIO()
+    image.save(out, format=fmt, exif=data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "stored_as"),
+    [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"), ("HEIF", "image/jpeg")],
+)
+def test_every_accepted_format_is_stored_without_its_exif(fmt: str, stored_as: str) -> None:
+    original = encoded(fmt)
+    photo = clean(original)
+    assert photo.content_type == stored_as
+    assert b"KandooCam" not in photo.content
+    assert not Image.open(io.BytesIO(photo.content)).getexif()
+
+
+def test_the_same_photo_gets_the_same_address() -> None:
+    original = encoded("JPEG")
+    assert clean(original).sha256 == clean(original).sha256
+
+
+def test_the_type_comes_from_the_content_not_the_name() -> None:
+    assert sniff(encoded("PNG")[:32]) == "png"
+    assert sniff(encoded("HEIF")[:32]) == "heic"
+    assert sniff(b"%PDF-1.7 .........................") is None
+    with pytest.raises(BadPhoto):
+        clean(b"GIF89a" + b"\0" * 100)
+
+
+def test_a_truncated_image_is_refused() -> None:
+    with pytest.raises(BadPhoto):
+        clean(encoded("JPEG")[:60])
