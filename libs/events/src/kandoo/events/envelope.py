@@ -140,7 +140,3 @@ def to_record(env: Envelope) -> KafkaRecord:
 def from_record(value: bytes) -> Envelope:
     """Parse an event record's value."""
     return Envelope.from_json(json.loads(value))
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -551,9 +550,3 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
             await asyncio.gather(*(self.processor.rebuild(tp.partition) for tp in assigned))
         finally:
             self.processor._rebuilding -= 1
-
-
-def parse_result(value: bytes) -> dict[str, Any]:
-    """A command result as intake reads it."""
-    result: dict[str, Any] = json.loads(value)
-    return result
