@@ -137,6 +137,15 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def require_free(port: int, wait_s: float = 15.0) -> None:
+    """Fail unless `port` is free; a server of ours that is still shutting down gets time."""
+    deadline = time.monotonic() + wait_s
+    while port_open(port):
+        if time.monotonic() > deadline:
+            raise SetupError(f"port {port} is taken by another program; stop it first")
+        time.sleep(0.5)
+
+
 def read_pid(path: Path) -> int | None:
     try:
         pid = int(path.read_text().strip())
@@ -197,8 +206,7 @@ def start_kafka(profile: Profile) -> None:
     if read_pid(profile.state_dir / "kafka.pid") and port_open(profile.kafka_port):
         log(f"Kafka already running on {profile.bootstrap}")
         return
-    if port_open(profile.kafka_port):
-        raise SetupError(f"port {profile.kafka_port} is taken by another program; stop it first")
+    require_free(profile.kafka_port)
     ensure_kafka()
     java = require("java", "install Java 17")
     props = kafka_properties(profile)
@@ -244,8 +252,7 @@ def start_ferretdb(profile: Profile) -> None:
     if read_pid(profile.state_dir / "ferretdb.pid") and port_open(profile.mongo_port):
         log(f"FerretDB already running on {profile.mongodb_url}")
         return
-    if port_open(profile.mongo_port):
-        raise SetupError(f"port {profile.mongo_port} is taken by another program; stop it first")
+    require_free(profile.mongo_port)
     ensure_ferretdb()
     log(f"starting FerretDB 1.24 (SQLite) on {profile.mongodb_url}")
     spawn(
