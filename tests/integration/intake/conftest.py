@@ -13,9 +13,9 @@ import httpx
 import pytest
 from PIL import Image
 
+from kandoo.events.auth import issue_token
 from kandoo.events.values import Actor, Role
 from kandoo.intake.bootstrap import Intake, build
-from kandoo.intake.domain.auth import issue_token
 from kandoo.intake.entrypoints.app import create_app
 from kandoo.intake.settings import IntakeSettings
 from kandoo.routing.adapters.processor import Processor

@@ -19,10 +19,10 @@ from kandoo.events.envelope import Envelope, from_record
 from kandoo.events.ids import token_hash, tracking_code
 from kandoo.events.topics import Topics
 from kandoo.events.values import Actor, Location, ReporterContact, Role
-from kandoo.routing.adapters.kafka_io import behind, wait_for_assignment
 from kandoo.routing.adapters.processor import Processor
 from kandoo.routing.bootstrap import build
 from kandoo.routing.settings import RoutingSettings
+from kandoo.runtime.kafka_io import behind, wait_for_assignment
 from tests.conftest import Servers
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kandoo.events.directory import load_directory
-from kandoo.routing.adapters.health import HealthServer
 from kandoo.routing.adapters.processor import Clock, Processor
 from kandoo.routing.domain.classifier import Classifier, KeywordBaselineClassifier, RuleFirst
 from kandoo.routing.metrics import RoutingMetrics
 from kandoo.routing.settings import RoutingSettings
+from kandoo.runtime.health import HealthServer
 
 
 def utc_now() -> datetime:

@@ -11,8 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kandoo.events.auth import InvalidToken, caller_from
 from kandoo.intake.bootstrap import Intake, build
-from kandoo.intake.domain.auth import InvalidToken, caller_from
 from kandoo.intake.domain.messages import language_of, text
 from kandoo.intake.entrypoints import complaints, open311, ops, photos
 from kandoo.intake.entrypoints.deps import ApiError, error_response

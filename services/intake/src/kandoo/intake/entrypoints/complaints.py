@@ -12,12 +12,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
 from kandoo.events import commands as c
+from kandoo.events.auth import Caller, new_tracking_token
 from kandoo.events.ids import stable_id, token_hash, tracking_code
 from kandoo.events.refusals import refuse
 from kandoo.events.values import ReporterContact
 from kandoo.intake.adapters.commands import KafkaUnavailable
 from kandoo.intake.bootstrap import Intake
-from kandoo.intake.domain.auth import Caller, new_tracking_token
 from kandoo.intake.domain.messages import language_of, text
 from kandoo.intake.domain.photos import BadPhoto, clean
 from kandoo.intake.entrypoints import schemas as s

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 
+from kandoo.events.auth import Caller, InvalidToken, caller_from
 from kandoo.intake.bootstrap import Intake
-from kandoo.intake.domain.auth import Caller, InvalidToken, caller_from
 from kandoo.intake.domain.messages import language_of, text
 
 

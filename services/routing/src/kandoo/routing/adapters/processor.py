@@ -37,13 +37,13 @@ from kandoo.events.refusals import Refusal
 from kandoo.events.state import ComplaintState, evolve
 from kandoo.events.topics import Topics
 from kandoo.events.values import Actor, Role
-from kandoo.routing.adapters.kafka_io import behind, wait_for_assignment
 from kandoo.routing.domain.classifier import Classifier
 from kandoo.routing.domain.deadlines import check_command_id, next_due
 from kandoo.routing.domain.duplicates import SpatialIndex
 from kandoo.routing.domain.feed import departments_concerned, feed_view
 from kandoo.routing.metrics import RoutingMetrics
 from kandoo.routing.settings import RoutingSettings
+from kandoo.runtime.kafka_io import behind, wait_for_assignment
 
 log = logging.getLogger("kandoo.routing")
 Clock = Callable[[], datetime]
