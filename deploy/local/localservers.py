@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -125,7 +126,33 @@ def ensure_ferretdb() -> None:
         "GOFLAGS": "-modcacherw",
         "CGO_ENABLED": "0",
     }
-    subprocess.run([go, "build", "-o", str(FERRETDB_BIN), "."], cwd=source, env=env, check=True)
+    # Build from a copy with vendored modules: the one patched file must not be in the
+    # shared module cache, and `go build -overlay` refuses files there.
+    work = CACHE / "go" / "ferretdb-src"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(source, work)
+    subprocess.run([go, "mod", "vendor"], cwd=work, env=env, check=True)
+    patch_ferretdb(work / "vendor" / "github.com" / "FerretDB" / "FerretDB")
+    subprocess.run(
+        [go, "build", "-mod=vendor", "-o", str(FERRETDB_BIN), "."], cwd=work, env=env, check=True
+    )
+
+
+# FerretDB 1.24 creates the unique `_id` index of each SQLite table on the expression
+# `_ferretdb_sjson->"_id"` but queries by `_ferretdb_sjson->'$._id'`: SQLite matches index
+# expressions textually, so every lookup and update by `_id` scans the whole table
+# (docs/decisions/0004). The build swaps one constant for the indexed expression.
+ID_COLUMN_FROM = "IDColumn = DefaultColumn + \"->'$._id'\""
+ID_COLUMN_TO = """IDColumn = DefaultColumn + `->"_id"`"""
+
+
+def patch_ferretdb(module_dir: Path) -> None:
+    """Make FerretDB's `_id` lookups use its `_id` index."""
+    path = module_dir / "internal" / "backends" / "sqlite" / "metadata" / "metadata.go"
+    text = path.read_text()
+    if ID_COLUMN_FROM not in text:
+        raise SetupError(f"{path}: the line to patch is gone; review docs/decisions/0004")
+    path.write_text(text.replace(ID_COLUMN_FROM, ID_COLUMN_TO))
 
 
 # --- processes -------------------------------------------------------------------------

@@ -1,0 +1,464 @@
+"""The read models as a fold of events: pure, in memory, no database.
+
+`Projection.apply` takes one event (the envelope's JSON, as on the wire) and updates
+- the complaint document (current state, timeline, due times) and its queue entry, which
+  are functions of the complaint alone and are written whole;
+- shared counters (daily stats, hotspots, department health, followers of an original),
+  which many complaints add to. Each change to a shared document is a `Delta` tagged with
+  the Kafka position of the event that caused it, so a writer can apply every delta once
+  even when a batch is delivered again after a crash (see `fold_deltas`).
+
+The sequence guard: an event is applied only when its `sequence` is the stored version + 1.
+Lower is a redelivery (skipped); higher is a gap, a defect in the log or the projection:
+the complaint is stopped, counted and logged, never silently patched.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kandoo.events.directory import Directory
+from kandoo.events.geo import geohash
+from kandoo.events.upcasting import upcast
+from kandoo.events.values import OPEN_STATUSES, Status
+from kandoo.reporting.domain.buckets import bucket
+
+LOCAL = ZoneInfo("Asia/Bangkok")
+OPEN = frozenset(s.value for s in OPEN_STATUSES)
+AWAITING_ACK = frozenset({Status.ROUTED.value, Status.TRIAGE.value, Status.REOPENED.value})
+UNCATEGORIZED = "uncategorized"
+CELL_PRECISION = 7
+
+FIXED_STATUS = {
+    "complaint.submitted": Status.SUBMITTED.value,
+    "complaint.marked_duplicate": Status.DUPLICATE.value,
+    "complaint.acknowledged": Status.ACKNOWLEDGED.value,
+    "complaint.assigned": Status.IN_PROGRESS.value,
+    "complaint.rerouted": Status.ROUTED.value,
+    "complaint.forwarded": Status.FORWARDED.value,
+    "complaint.resolved": Status.RESOLVED.value,
+    "complaint.rejected": Status.REJECTED.value,
+    "complaint.reopened": Status.REOPENED.value,
+    "complaint.closed": Status.CLOSED.value,
+}
+PRIVATE_DATA = ("reporter", "reporter_token_hash", "description")
+
+
+class Applied(Enum):
+    APPLIED = "applied"
+    SEEN = "seen"  # already applied: a redelivery
+    GAP = "gap"  # a sequence is missing: the complaint is stopped
+    STOPPED = "stopped"  # an earlier gap stopped this complaint
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a record sits in Kafka: the marker of a topic ('e' events, 'n' notices), the
+    partition and the offset."""
+
+    tag: str
+    partition: int
+    offset: int
+
+    @property
+    def marker(self) -> str:
+        return f"{self.tag}{self.partition}"
+
+
+@dataclass(slots=True)
+class Delta:
+    """A change to one shared document caused by one record."""
+
+    collection: str
+    doc_id: str
+    position: Position
+    inc: dict[str, int] = field(default_factory=dict)
+    on_insert: dict[str, Any] = field(default_factory=dict)
+    add_to_set: dict[str, Any] = field(default_factory=dict)
+    push: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Update:
+    """All the deltas of a batch to one shared document, with its new markers."""
+
+    inc: Counter[str] = field(default_factory=Counter)
+    on_insert: dict[str, Any] = field(default_factory=dict)
+    add_to_set: dict[str, list[Any]] = field(default_factory=dict)
+    push: dict[str, list[Any]] = field(default_factory=dict)
+    markers: dict[str, int] = field(default_factory=dict)
+
+
+def fold_deltas(
+    deltas: Iterable[Delta], markers: Mapping[tuple[str, str], Mapping[str, int]]
+) -> dict[tuple[str, str], Update]:
+    """The updates to make, leaving out every delta whose record a document already holds.
+
+    `markers[(collection, id)]` maps a marker (`e3`: events partition 3) to the highest
+    offset already applied to that document; deltas at or below it are redeliveries.
+    """
+    updates: dict[tuple[str, str], Update] = {}
+    for d in deltas:
+        key = (d.collection, d.doc_id)
+        done = markers.get(key, {}).get(d.position.marker, -1)
+        if d.position.offset <= done:
+            continue
+        u = updates.setdefault(key, Update())
+        u.inc.update(d.inc)
+        u.on_insert.update(d.on_insert)
+        for name, value in d.add_to_set.items():
+            u.add_to_set.setdefault(name, []).append(value)
+        for name, value in d.push.items():
+            u.push.setdefault(name, []).append(value)
+        u.markers[d.position.marker] = max(u.markers.get(d.position.marker, -1), d.position.offset)
+    for u in updates.values():
+        u.inc = Counter({k: v for k, v in u.inc.items() if v})
+    return updates
+
+
+def local_day(at: datetime) -> str:
+    """The municipality's calendar day of a moment, as YYYY-MM-DD."""
+    return at.astimezone(LOCAL).date().isoformat()
+
+
+def parse_time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+@dataclass
+class Changes:
+    """What a batch changed: whole documents to write, queue entries, shared deltas."""
+
+    complaints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    queue: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # None: remove
+    deltas: list[Delta] = field(default_factory=list)
+    applied: Counter[str] = field(default_factory=Counter)
+    gaps: list[tuple[str, int, int]] = field(default_factory=list)  # (id, expected, got)
+
+    def __bool__(self) -> bool:
+        return bool(self.complaints or self.queue or self.deltas)
+
+
+class Projection:
+    """Complaint documents in memory and the changes made to them since `take`.
+
+    `docs` holds every complaint the caller loaded or that events created; `None` marks a
+    complaint known not to exist yet. The caller loads what a batch needs before `apply`.
+    """
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self.docs: dict[str, dict[str, Any] | None] = {}
+        self.changes = Changes()
+
+    def take(self) -> Changes:
+        changes, self.changes = self.changes, Changes()
+        return changes
+
+    # --- events --------------------------------------------------------------------------
+
+    def apply(self, event: Mapping[str, Any], pos: Position) -> Applied:
+        cid = str(event["subject"])
+        sequence = int(event["sequence"])
+        old = self.docs.get(cid)
+        stored = old["version"] if old else 0
+        if old and old.get("defect"):
+            return Applied.STOPPED
+        if sequence <= stored:
+            return Applied.SEEN
+        if sequence != stored + 1:
+            self._gap(cid, old, stored + 1, sequence)
+            return Applied.GAP
+        etype = str(event["type"])
+        data = upcast(etype, int(event.get("dataversion", 1)), dict(event.get("data") or {}))
+        at = parse_time(event["time"])
+        new = _evolve(old, cid, event, etype, data, at, self.directory)
+        self._stats(old, new, etype, data, at, pos)
+        self._followers(new, etype, data, pos)
+        self._state_deltas(old, new, pos)
+        self.docs[cid] = new
+        self.changes.complaints[cid] = new
+        self.changes.queue[cid] = queue_entry(new)
+        self.changes.applied[etype] += 1
+        return Applied.APPLIED
+
+    def apply_notice(self, notice: Mapping[str, Any], pos: Position) -> None:
+        """A delivery reported by notify joins the complaint's list of who was told."""
+        data = notice.get("data") or {}
+        entry = {
+            "id": notice["id"],
+            "type": notice["type"],
+            "at": parse_time(notice["time"]),
+            "event_type": data.get("event_type"),
+            "recipient": data.get("recipient"),
+            "recipient_role": data.get("recipient_role"),
+            "channel": data.get("channel"),
+            "attempt": data.get("attempt"),
+            "reason": data.get("reason"),
+        }
+        self.changes.deltas.append(
+            Delta("told", str(notice["subject"]), pos, push={"entries": entry})
+        )
+        self.changes.applied[str(notice["type"])] += 1
+
+    def _gap(self, cid: str, old: dict[str, Any] | None, expected: int, got: int) -> None:
+        doc = dict(old) if old else {"_id": cid, "version": 0, "timeline": []}
+        doc["defect"] = {"expected_sequence": expected, "got_sequence": got}
+        self.docs[cid] = doc
+        self.changes.complaints[cid] = doc
+        self.changes.gaps.append((cid, expected, got))
+
+    # --- shared documents ----------------------------------------------------------------
+
+    def _stats(
+        self,
+        old: dict[str, Any] | None,
+        new: dict[str, Any],
+        etype: str,
+        data: Mapping[str, Any],
+        at: datetime,
+        pos: Position,
+    ) -> None:
+        category = new.get("category") or UNCATEGORIZED
+        department = new.get("department")
+        inc: dict[str, int] = {}
+        day = local_day(at)
+        if etype == "complaint.routed" and not (old and old.get("routed_at")):
+            day = local_day(new["submitted_at"])
+            inc = {"submitted": 1}
+        elif etype == "complaint.acknowledged":
+            minutes = (at - (new.get("clock_from") or new["submitted_at"])).total_seconds() / 60
+            inc = {"acknowledged": 1, f"tta.{bucket(minutes)}": 1}
+        elif etype == "complaint.resolved":
+            minutes = (at - new["submitted_at"]).total_seconds() / 60
+            inc = {"resolved": 1, f"ttr.{bucket(minutes)}": 1}
+        elif etype == "complaint.sla_breached":
+            department = str(data.get("department") or department)
+            inc = {"breached": 1, f"breached_{data.get('stage', 'resolve')}": 1}
+        if not inc or not department:
+            return
+        self.changes.deltas.append(
+            Delta(
+                "stats",
+                f"{day}|{department}|{category}",
+                pos,
+                inc=inc,
+                on_insert={"day": day, "department": department, "category": category},
+            )
+        )
+        totals = {k: v for k, v in inc.items() if "." not in k}
+        self.changes.deltas.append(
+            Delta("departments", department, pos, inc=totals, on_insert={"department": department})
+        )
+
+    def _followers(
+        self, new: dict[str, Any], etype: str, data: Mapping[str, Any], pos: Position
+    ) -> None:
+        if etype != "complaint.marked_duplicate":
+            return
+        self.changes.deltas.append(
+            Delta(
+                "followers",
+                str(data["original_id"]),
+                pos,
+                inc={"count": 1},
+                add_to_set={"duplicates": new["_id"]},
+            )
+        )
+
+    def _state_deltas(
+        self, old: dict[str, Any] | None, new: dict[str, Any], pos: Position
+    ) -> None:
+        """Counters of current state (hotspots, open per department) move with the complaint."""
+        before, after = contributions(old), contributions(new)
+        for key in set(before) | set(after):
+            change = after.get(key, 0) - before.get(key, 0)
+            if change:
+                collection, doc_id, name, on_insert = key
+                self.changes.deltas.append(
+                    Delta(collection, doc_id, pos, inc={name: change}, on_insert=dict(on_insert))
+                )
+
+
+Contribution = tuple[str, str, str, tuple[tuple[str, Any], ...]]
+
+
+def contributions(doc: Mapping[str, Any] | None) -> dict[Contribution, int]:
+    """What one complaint adds to the counters of current state."""
+    if not doc or doc.get("defect") or not doc.get("status"):
+        return {}
+    out: dict[Contribution, int] = {}
+    status, category = doc["status"], doc.get("category") or UNCATEGORIZED
+    cell = doc["cell"]
+    hotspot = (
+        ("cell", cell),
+        ("category", category),
+        ("status", status),
+        ("open", status in OPEN),
+    )
+    out[("hotspots", f"{cell}|{category}|{status}", "count", hotspot)] = 1
+    department = doc.get("department")
+    if department and status in OPEN:
+        dept = (("department", department),)
+        out[("departments", department, "open", dept)] = 1
+        if status in AWAITING_ACK:
+            out[("departments", department, "unacknowledged", dept)] = 1
+    return out
+
+
+def queue_entry(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The complaint's line in its department's queue, or None when it is not open there."""
+    status = doc.get("status")
+    if doc.get("defect") or status not in OPEN or not doc.get("department"):
+        return None
+    awaiting_ack = status in AWAITING_ACK or status == Status.SUBMITTED.value
+    due = doc.get("acknowledge_by") if awaiting_ack else doc.get("resolve_by")
+    return {
+        "_id": doc["_id"],
+        "department": doc["department"],
+        "tracking_code": doc.get("tracking_code"),
+        "status": status,
+        "category": doc.get("category") or UNCATEGORIZED,
+        "due": due,
+        "due_stage": "acknowledge" if awaiting_ack else "resolve",
+        "acknowledge_by": doc.get("acknowledge_by"),
+        "resolve_by": doc.get("resolve_by"),
+        "submitted_at": doc.get("submitted_at"),
+        "summary": (doc.get("description") or "")[:140],
+        "location": doc.get("location"),
+        "address_text": (doc.get("location") or {}).get("address_text"),
+        "assignee": doc.get("assignee"),
+        "escalation_level": doc.get("escalation_level", 0),
+        "breached": doc.get("breached", []),
+    }
+
+
+def _timeline_entry(
+    event: Mapping[str, Any], etype: str, data: Mapping[str, Any], at: datetime
+) -> dict[str, Any]:
+    actor = event.get("actor") or {}
+    entry: dict[str, Any] = {
+        "sequence": int(event["sequence"]),
+        "id": event.get("id"),
+        "type": etype,
+        "at": at,
+        "actor": {
+            "id": actor.get("id"),
+            "role": actor.get("role"),
+            "department": actor.get("department"),
+        },
+    }
+    entry.update({k: v for k, v in data.items() if k not in PRIVATE_DATA})
+    return entry
+
+
+def _evolve(
+    old: dict[str, Any] | None,
+    cid: str,
+    event: Mapping[str, Any],
+    etype: str,
+    data: Mapping[str, Any],
+    at: datetime,
+    directory: Directory,
+) -> dict[str, Any]:
+    doc: dict[str, Any] = dict(old) if old else {"_id": cid, "version": 0, "timeline": []}
+    doc["version"] = int(event["sequence"])
+    doc["updated_at"] = at
+    doc["timeline"] = [*doc["timeline"], _timeline_entry(event, etype, data, at)]
+    status = FIXED_STATUS.get(etype)
+    if status is not None:
+        doc["status"] = status
+    match etype:
+        case "complaint.submitted":
+            location = dict(data["location"])
+            doc.update(
+                tracking_code=data["tracking_code"],
+                description=data["description"],
+                language=data.get("language", "th"),
+                location=location,
+                cell=geohash(location["lat"], location["lon"], CELL_PRECISION),
+                category=data.get("category_chosen"),
+                category_chosen=data.get("category_chosen"),
+                channel=data.get("channel"),
+                photos=list(data.get("photos") or []),
+                reporter=dict(data.get("reporter") or {}),
+                submitted_at=at,
+                escalation_level=0,
+                breached=[],
+            )
+        case "complaint.classified":
+            doc.update(category=data["category"], classification=data.get("classification"))
+        case "complaint.routed":
+            doc.update(
+                status=Status.TRIAGE.value if data.get("triage") else Status.ROUTED.value,
+                department=data["department"],
+                triage=bool(data.get("triage")),
+                routed_at=at,
+                clock_from=at,
+                acknowledge_by=parse_time(data["acknowledge_by"]),
+                resolve_by=parse_time(data["resolve_by"]),
+            )
+        case "complaint.rerouted" | "complaint.reopened":
+            doc.update(
+                acknowledge_by=parse_time(data["acknowledge_by"]),
+                resolve_by=parse_time(data["resolve_by"]),
+                clock_from=at,
+                breached=[],
+                escalation_level=0,
+                escalated_to=None,
+            )
+            if etype == "complaint.rerouted":
+                doc["department"] = data["department"]
+            else:
+                doc.update(resolved_at=None, closed_at=None)
+        case "complaint.forwarded":
+            doc.update(department=data["agency"], forwarded_at=at)
+        case "complaint.marked_duplicate":
+            doc.update(duplicate_of=data["original_id"])
+        case "complaint.acknowledged":
+            doc.update(department=data["department"], acknowledged_at=at)
+        case "complaint.assigned":
+            doc.update(assignee=data["assignee"])
+        case "complaint.recategorized":
+            doc.update(category=data["category"])
+        case "complaint.location_corrected":
+            location = dict(data["location"])
+            doc.update(
+                location=location,
+                cell=geohash(location["lat"], location["lon"], CELL_PRECISION),
+            )
+        case "complaint.note_added":
+            if data.get("public", True):
+                doc["last_public_note"] = data.get("text")
+        case "complaint.resolved":
+            doc.update(resolved_at=at, resolution=data.get("note"))
+            doc["last_public_note"] = data.get("note")
+        case "complaint.rejected":
+            doc.update(rejected_at=at, last_public_note=data.get("reason"))
+        case "complaint.closed":
+            doc.update(closed_at=at)
+        case "complaint.rated":
+            doc.update(rating=data["rating"], rating_comment=data.get("comment"))
+        case "complaint.sla_breached":
+            doc["breached"] = sorted({*doc.get("breached", []), data["stage"]})
+        case "complaint.escalated":
+            doc.update(
+                escalation_level=max(doc.get("escalation_level", 0), int(data["level"])),
+                escalated_to=data.get("to"),
+                next_escalation_at=data.get("next_escalation_at")
+                and parse_time(data["next_escalation_at"]),
+            )
+        case "complaint.reporter_data_erased":
+            doc["reporter"] = {"erased": True}
+    department = directory.department(doc.get("department") or "")
+    if department is not None:
+        doc["department_name"] = {"th": department.name_th, "en": department.name_en}
+    return doc
