@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import json
 import logging
 import os
 import shutil

@@ -57,3 +57,20 @@ def geohash(lat: float, lon: float, precision: int = 7) -> str:
             chars.append(_GEOHASH[bits])
             bits, bit_count = 0, 0
     return "".join(chars)
+
+
+def geohash_bounds(cell: str) -> tuple[float, float, float, float]:
+    """The (south, west, north, east) edges of a geohash cell."""
+    lat_range, lon_range = [-90.0, 90.0], [-180.0, 180.0]
+    even = True
+    for char in cell:
+        bits = _GEOHASH.index(char)
+        for shift in range(4, -1, -1):
+            rng = lon_range if even else lat_range
+            mid = (rng[0] + rng[1]) / 2
+            if bits >> shift & 1:
+                rng[0] = mid
+            else:
+                rng[1] = mid
+            even = not even
+    return lat_range[0], lon_range[0], lat_range[1], lon_range[1]

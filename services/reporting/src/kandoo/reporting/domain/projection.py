@@ -117,8 +117,6 @@ def fold_deltas(
         for name, value in d.push.items():
             u.push.setdefault(name, []).append(value)
         u.markers[d.position.marker] = max(u.markers.get(d.position.marker, -1), d.position.offset)
-    for u in updates.values():
-        u.inc = Counter({k: v for k, v in u.inc.items() if v})
     return updates
 
 
@@ -139,6 +137,7 @@ class Changes:
 
     complaints: dict[str, dict[str, Any]] = field(default_factory=dict)
     queue: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # None: remove
+    tracking: dict[str, str] = field(default_factory=dict)  # tracking code -> complaint id
     deltas: list[Delta] = field(default_factory=list)
     applied: Counter[str] = field(default_factory=Counter)
     gaps: list[tuple[str, int, int]] = field(default_factory=list)  # (id, expected, got)
@@ -187,6 +186,8 @@ class Projection:
         self.docs[cid] = new
         self.changes.complaints[cid] = new
         self.changes.queue[cid] = queue_entry(new)
+        if etype == "complaint.submitted":
+            self.changes.tracking[new["tracking_code"]] = cid
         self.changes.applied[etype] += 1
         return Applied.APPLIED
 
@@ -274,9 +275,7 @@ class Projection:
             )
         )
 
-    def _state_deltas(
-        self, old: dict[str, Any] | None, new: dict[str, Any], pos: Position
-    ) -> None:
+    def _state_deltas(self, old: dict[str, Any] | None, new: dict[str, Any], pos: Position) -> None:
         """Counters of current state (hotspots, open per department) move with the complaint."""
         before, after = contributions(old), contributions(new)
         for key in set(before) | set(after):

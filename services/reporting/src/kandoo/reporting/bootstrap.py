@@ -1,0 +1,57 @@
+"""Builds reporting from its settings: database, directory, metrics, projector."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from kandoo.events.directory import Directory, load_directory
+from kandoo.reporting.adapters.projector import Projector
+from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
+from kandoo.reporting.metrics import ReportingMetrics
+from kandoo.reporting.settings import ReportingSettings
+
+GENERATION_TTL_S = 1.0
+
+
+@dataclass
+class Reporting:
+    settings: ReportingSettings
+    client: AsyncMongoClient[Doc]
+    db: AsyncDatabase[Doc]
+    directory: Directory
+    metrics: ReportingMetrics
+    projector: Projector | None
+    _generation: tuple[float, int] = field(default=(0.0, 1))
+
+    async def models(self) -> ReadModels:
+        """The generation readers use now (looked up at most once a second)."""
+        checked, generation = self._generation
+        if time.monotonic() - checked > GENERATION_TTL_S:
+            generation = await Meta(self.db).current()
+            self._generation = (time.monotonic(), generation)
+        return ReadModels(self.db, generation)
+
+    async def start(self) -> None:
+        if self.projector is not None:
+            await self.projector.start()
+
+    async def stop(self) -> None:
+        if self.projector is not None:
+            await self.projector.stop()
+        await self.client.close()
+
+    def ready(self) -> bool:
+        return self.projector is None or self.projector.ready
+
+
+def build(settings: ReportingSettings, metrics: ReportingMetrics | None = None) -> Reporting:
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(settings.mongodb_url, tz_aware=True)
+    db = client[settings.mongodb_db]
+    directory = load_directory(settings.directory)
+    metrics = metrics or ReportingMetrics()
+    projector = Projector(settings, db, directory, metrics) if settings.project else None
+    return Reporting(settings, client, db, directory, metrics, projector)

@@ -1,0 +1,209 @@
+"""What the API shows of the stored documents: public and staff views, statistics, Open311.
+
+Pure functions of documents; the public view carries no personal data (no reporter, no
+staff names, no internal notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from kandoo.events.directory import Directory
+from kandoo.reporting.domain.buckets import merge, percentile
+from kandoo.reporting.domain.projection import AWAITING_ACK, OPEN
+
+Doc = Mapping[str, Any]
+COUNTS = ("submitted", "acknowledged", "resolved", "breached")
+PUBLIC_FIELDS = (
+    "tracking_code",
+    "status",
+    "category",
+    "department",
+    "department_name",
+    "language",
+    "channel",
+    "photos",
+    "submitted_at",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "acknowledge_by",
+    "resolve_by",
+    "duplicate_of",
+    "escalation_level",
+    "breached",
+    "rating",
+    "resolution",
+)
+
+
+def _timeline(doc: Doc, public: bool) -> list[dict[str, Any]]:
+    out = []
+    for entry in doc.get("timeline", []):
+        if public and entry.get("type") == "complaint.note_added" and not entry.get("public", True):
+            continue
+        item = dict(entry)
+        if public:
+            actor = item.get("actor") or {}
+            item["actor"] = {"role": actor.get("role"), "department": actor.get("department")}
+        out.append(item)
+    return out
+
+
+def _told(entries: Iterable[Doc], public: bool) -> list[dict[str, Any]]:
+    keep = ("at", "type", "event_type", "recipient_role", "channel", "attempt")
+    return [{k: e.get(k) for k in keep} if public else dict(e) for e in entries]
+
+
+def public(doc: Doc, told: Iterable[Doc], followers: Doc) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": doc["_id"]}
+    out.update({k: doc.get(k) for k in PUBLIC_FIELDS})
+    out["description"] = doc.get("description")
+    location = doc.get("location") or {}
+    out["location"] = {k: location.get(k) for k in ("lat", "lon", "address_text")}
+    out["timeline"] = _timeline(doc, public=True)
+    out["notifications"] = _told(told, public=True)
+    out["followers"] = int(followers.get("count", 0))
+    out["duplicates"] = list(followers.get("duplicates", []))
+    return out
+
+
+def staff(doc: Doc, told: Iterable[Doc], followers: Doc) -> dict[str, Any]:
+    out = public(doc, [], followers)
+    out["timeline"] = _timeline(doc, public=False)
+    out["notifications"] = _told(told, public=False)
+    out["location"] = dict(doc.get("location") or {})
+    for key in ("reporter", "assignee", "classification", "category_chosen", "triage", "defect"):
+        out[key] = doc.get(key)
+    return out
+
+
+def queue_item(item: Doc, now: datetime) -> dict[str, Any]:
+    out = {k: v for k, v in item.items() if k != "_id"}
+    out["id"] = item["_id"]
+    due = item.get("due")
+    out["overdue"] = bool(due and due < now)
+    return out
+
+
+def health(
+    directory: Directory, counters: Mapping[str, Doc], queue: Iterable[Doc], now: datetime
+) -> list[dict[str, Any]]:
+    by_dept: dict[str, list[Doc]] = {}
+    for item in queue:
+        by_dept.setdefault(item["department"], []).append(item)
+    out = []
+    for dept in directory.departments:
+        items = by_dept.get(dept.code, [])
+        c = counters.get(dept.code, {})
+        unacked = [i for i in items if i["status"] in AWAITING_ACK or i["status"] == "submitted"]
+        oldest = min((i["submitted_at"] for i in unacked if i.get("submitted_at")), default=None)
+        submitted = int(c.get("submitted", 0))
+        out.append(
+            {
+                "department": dept.code,
+                "name": {"th": dept.name_th, "en": dept.name_en},
+                "external": dept.external,
+                "active_admins": len(dept.active_admins()),
+                "without_admin": not dept.active_admins() and not dept.external,
+                "open": len(items),
+                "unacknowledged": len(unacked),
+                "overdue": sum(1 for i in items if i.get("due") and i["due"] < now),
+                "oldest_unacknowledged_at": oldest,
+                "oldest_unacknowledged_hours": oldest
+                and round((now - oldest).total_seconds() / 3600, 1),
+                "submitted": submitted,
+                "resolved": int(c.get("resolved", 0)),
+                "breached": int(c.get("breached", 0)),
+                "breach_rate": round(int(c.get("breached", 0)) / submitted, 4)
+                if submitted
+                else 0.0,
+            }
+        )
+    return out
+
+
+def _summary(docs: Iterable[Doc]) -> dict[str, Any]:
+    counts = dict.fromkeys(COUNTS, 0)
+    tta: dict[int, int] = {}
+    ttr: dict[int, int] = {}
+    for d in docs:
+        for key in COUNTS:
+            counts[key] += int(d.get(key, 0))
+        merge(tta, d, "tta")
+        merge(ttr, d, "ttr")
+    return {
+        **counts,
+        "time_to_acknowledge_min": {
+            "p50": percentile(tta, 50),
+            "p90": percentile(tta, 90),
+        },
+        "time_to_resolve_min": {"p50": percentile(ttr, 50), "p90": percentile(ttr, 90)},
+    }
+
+
+def stats(docs: Sequence[Doc]) -> dict[str, Any]:
+    """Totals, per category and per day, for one department's stats documents."""
+    by_category: dict[str, list[Doc]] = {}
+    by_day: dict[str, list[Doc]] = {}
+    for d in docs:
+        by_category.setdefault(d["category"], []).append(d)
+        by_day.setdefault(d["day"], []).append(d)
+    return {
+        "totals": _summary(docs),
+        "by_category": {k: _summary(v) for k, v in sorted(by_category.items())},
+        "by_day": {k: _summary(v) for k, v in sorted(by_day.items())},
+    }
+
+
+def public_stats(docs: Sequence[Doc]) -> dict[str, Any]:
+    by_dept: dict[str, list[Doc]] = {}
+    for d in docs:
+        by_dept.setdefault(d["department"], []).append(d)
+    return {
+        "totals": _summary(docs),
+        "departments": {
+            dept: {
+                **_summary(items),
+                "by_category": {
+                    cat: _summary([i for i in items if i["category"] == cat])
+                    for cat in sorted({i["category"] for i in items})
+                },
+            }
+            for dept, items in sorted(by_dept.items())
+        },
+    }
+
+
+def open311_status(doc: Doc) -> str:
+    return "open" if doc.get("status") in OPEN else "closed"
+
+
+def open311(doc: Doc, directory: Directory, photos_url: str) -> dict[str, Any]:
+    location = doc.get("location") or {}
+    category = directory.category(doc.get("category") or "")
+    department = directory.department(doc.get("department") or "")
+    photos = doc.get("photos") or []
+    return {
+        "service_request_id": doc["_id"],
+        "status": open311_status(doc),
+        "status_notes": doc.get("last_public_note"),
+        "service_name": category.name_en if category else None,
+        "service_code": doc.get("category"),
+        "description": doc.get("description"),
+        "agency_responsible": department.name_en if department else doc.get("department"),
+        "service_notice": doc.get("tracking_code"),
+        "requested_datetime": _iso(doc.get("submitted_at")),
+        "updated_datetime": _iso(doc.get("updated_at")),
+        "expected_datetime": _iso(doc.get("resolve_by")),
+        "address": location.get("address_text"),
+        "lat": location.get("lat"),
+        "long": location.get("lon"),
+        "media_url": f"{photos_url}/v1/photos/{photos[0]}" if photos else None,
+    }
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

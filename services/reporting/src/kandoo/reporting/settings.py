@@ -1,0 +1,28 @@
+"""Reporting's settings: `KANDOO_*` environment variables."""
+
+from __future__ import annotations
+
+import socket
+
+from pydantic import Field
+
+from kandoo.events.config import ServiceSettings
+
+PROJECTION_VERSION = 1
+"""Bump when the read models' shape changes: a new consumer group replays from the start."""
+
+
+class ReportingSettings(ServiceSettings):
+    port: int = Field(default=8002, validation_alias="PORT")
+    host: str = "127.0.0.1"
+    mongodb_db: str = "kandoo_reporting"
+    instance_id: str = Field(default_factory=socket.gethostname)
+    max_batch: int = 2000
+    intake_public_url: str = "http://127.0.0.1:8001"
+    """Where photos are served (Open311 media_url)."""
+    project: bool = True
+    """Run the projector in this process (off for an API-only replica)."""
+
+    @property
+    def group_id(self) -> str:
+        return f"{self.topic_prefix}kandoo-reporting-v{PROJECTION_VERSION}"
