@@ -163,6 +163,7 @@ async def scripted(servers: Servers) -> AsyncIterator[Scripted]:
     client = Client(servers, processor.topics)
     await client.start()
     reporting = build(reporting_settings(servers, unique))
+    reporting.clock = clock
     try:
         history = await play(processor, client, clock)
         await reporting.start()

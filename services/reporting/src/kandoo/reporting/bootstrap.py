@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,6 +27,8 @@ class Reporting:
     directory: Directory
     metrics: ReportingMetrics
     projector: Projector | None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """What 'now' is for overdue items and default date ranges (tests move it)."""
     _generation: tuple[float, int] = field(default=(0.0, 1))
 
     async def models(self) -> ReadModels:

@@ -138,7 +138,7 @@ def _routes(app: FastAPI) -> None:
         """Per department: active admins, open, overdue, oldest unacknowledged, breach rate."""
         counters = {d["_id"]: d for d in await m["departments"].find({}).to_list()}
         queue = await m["queue"].find({}).to_list()
-        return views.health(r.directory, counters, queue, datetime.now(UTC))
+        return views.health(r.directory, counters, queue, r.clock())
 
     @app.get("/v1/departments/{code}/queue", tags=["departments"])
     async def queue(
@@ -162,7 +162,7 @@ def _routes(app: FastAPI) -> None:
         if category:
             query["category"] = category
         items = await m["queue"].find(query).to_list()
-        now = datetime.now(UTC)
+        now = r.clock()
         if overdue is not None:
             items = [i for i in items if bool(i.get("due") and i["due"] < now) == overdue]
         items.sort(key=lambda i: (i.get("due") or datetime.max.replace(tzinfo=UTC), i["_id"]))
@@ -188,20 +188,21 @@ def _routes(app: FastAPI) -> None:
         """Daily counts and time-to-acknowledge / time-to-resolve percentiles (minutes)."""
         if r.directory.department(code) is None:
             raise ApiError(404, "unknown_department", lang, "code")
-        first, last = _days(from_, to, lang)
+        first, last = _days(from_, to, lang, r.clock())
         docs = await m["stats"].find({"department": code}).to_list()
         docs = [d for d in docs if first <= d["day"] <= last]
         return {"department": code, "from": first, "to": last, **views.stats(docs)}
 
     @app.get("/v1/stats/public", tags=["public"])
     async def public_stats(
+        r: ReportingDep,
         m: ModelsDep,
         lang: LanguageDep,
         from_: Annotated[date | None, Query(alias="from")] = None,
         to: date | None = None,
     ) -> dict[str, Any]:
         """For transparency: counts and median times by department and category."""
-        first, last = _days(from_, to, lang)
+        first, last = _days(from_, to, lang, r.clock())
         docs = [d for d in await m["stats"].find({}).to_list() if first <= d["day"] <= last]
         return {"from": first, "to": last, **views.public_stats(docs)}
 
@@ -244,7 +245,7 @@ def _routes(app: FastAPI) -> None:
             ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
             docs = [d for d in (await m.load("complaints", ids)).values() if d.get("status")]
         else:
-            end = end_date or datetime.now(UTC)
+            end = end_date or r.clock()
             start = start_date or end - timedelta(days=90)
             end, start = _aware(end), _aware(start)
             if start > end or end - start > timedelta(days=90):
@@ -310,9 +311,8 @@ async def _complaint_view(m: ReadModels, doc: Doc, who: Caller) -> dict[str, Any
     return views.public(doc, told, followers)
 
 
-def _days(first: date | None, last: date | None, lang: str) -> tuple[str, str]:
-    today = datetime.now(UTC).date()
-    last = last or today
+def _days(first: date | None, last: date | None, lang: str, now: datetime) -> tuple[str, str]:
+    last = last or now.date()
     first = first or last - timedelta(days=30)
     if first > last:
         raise ApiError(400, "bad_range", lang, "from")

@@ -1,0 +1,171 @@
+"""The query API over the read models of a scripted history."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from kandoo.events.auth import issue_token
+from kandoo.events.values import Actor, Role
+from kandoo.reporting.entrypoints.app import create_app
+from tests.integration.reporting.conftest import ENGINEERING, PUBLIC_HEALTH, SECRET, Scripted
+
+ANALYST = Actor(id="analyst-1", role=Role.ANALYST)
+CITIZEN = Actor(id="citizen-1", role=Role.CITIZEN)
+
+
+def bearer(actor: Actor) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(SECRET, actor)}"}
+
+
+@pytest.fixture
+async def api(scripted: Scripted) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(r=scripted.reporting)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://reporting") as http:
+        yield http
+
+
+async def test_a_complaint_shows_reporter_data_only_to_its_department(
+    api: httpx.AsyncClient, scripted: Scripted
+) -> None:
+    cid = scripted.history.ids["rerouted"]
+    public = (await api.get(f"/v1/complaints/{cid}")).json()
+    assert "reporter" not in public
+    assert public["status"] == "resolved"
+    notes = [e for e in public["timeline"] if e["type"] == "complaint.note_added"]
+    assert [n["text"] for n in notes] == ["จะเก็บพรุ่งนี้เช้า"]  # the internal note is hidden
+    assert all("id" not in e["actor"] for e in public["timeline"])
+    other = (await api.get(f"/v1/complaints/{cid}", headers=bearer(ENGINEERING))).json()
+    assert "reporter" not in other
+    owning = (await api.get(f"/v1/complaints/{cid}", headers=bearer(PUBLIC_HEALTH))).json()
+    assert owning["reporter"]["phone"] == "0899999999"
+    assert len([e for e in owning["timeline"] if e["type"] == "complaint.note_added"]) == 2
+
+
+async def test_tracking_by_code_and_unknown_answers(
+    api: httpx.AsyncClient, scripted: Scripted
+) -> None:
+    light = scripted.history.ids["light"]
+    code = (await api.get(f"/v1/complaints/{light}")).json()["tracking_code"]
+    tracked = (await api.get(f"/v1/track/{code.lower()}")).json()
+    assert tracked["id"] == light
+    assert tracked["followers"] == 1
+    assert tracked["duplicates"] == [scripted.history.ids["duplicate"]]
+    missing = await api.get("/v1/track/HH-0000-00", headers={"Accept-Language": "en"})
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "No such complaint"
+    thai = await api.get("/v1/complaints/nope")
+    assert (thai.status_code, thai.json()["message"]) == (404, "ไม่พบเรื่องร้องเรียนนี้")
+
+
+async def test_a_department_queue_is_for_staff_ordered_by_due_and_filtered(
+    api: httpx.AsyncClient, scripted: Scripted
+) -> None:
+    assert (await api.get("/v1/departments/engineering/queue")).status_code == 403
+    citizen = await api.get("/v1/departments/engineering/queue", headers=bearer(CITIZEN))
+    assert citizen.status_code == 403
+    bad = await api.get("/v1/departments/engineering/queue", headers={"Authorization": "Bearer x"})
+    assert bad.status_code == 401
+    answer = await api.get("/v1/departments/engineering/queue", headers=bearer(ENGINEERING))
+    body = answer.json()
+    ids = scripted.history.ids
+    assert [i["id"] for i in body["items"]] == [ids["light"], ids["breached"]]  # earlier due first
+    assert all(i["overdue"] for i in body["items"])  # a day has passed: both missed acknowledge
+    road = await api.get(
+        "/v1/departments/engineering/queue",
+        params={"category": "road", "page_size": 1},
+        headers=bearer(ENGINEERING),
+    )
+    assert [i["id"] for i in road.json()["items"]] == [ids["breached"]]
+    none = await api.get(
+        "/v1/departments/engineering/queue", params={"overdue": False}, headers=bearer(ENGINEERING)
+    )
+    assert none.json()["total"] == 0
+    unknown = await api.get("/v1/departments/nowhere/queue", headers=bearer(ENGINEERING))
+    assert unknown.status_code == 404
+
+
+async def test_department_statistics_and_health(api: httpx.AsyncClient) -> None:
+    stats = await api.get(
+        "/v1/departments/public_health/stats",
+        params={"from": "2000-01-01", "to": "2100-01-01"},
+        headers=bearer(ANALYST),
+    )
+    totals = stats.json()["totals"]
+    assert (totals["acknowledged"], totals["resolved"]) == (2, 2)
+    assert totals["time_to_resolve_min"]["p50"] is not None
+    assert stats.json()["by_category"]["waste"]["resolved"] == 2
+    backwards = await api.get(
+        "/v1/departments/public_health/stats",
+        params={"from": "2026-02-01", "to": "2026-01-01"},
+        headers=bearer(ANALYST),
+    )
+    assert backwards.status_code == 400
+    health = {
+        d["department"]: d
+        for d in (await api.get("/v1/departments/health", headers=bearer(ANALYST))).json()
+    }
+    assert health["social_welfare"]["without_admin"] is True
+    assert health["engineering"]["unacknowledged"] == 2
+    assert health["engineering"]["overdue"] == 2
+    assert health["engineering"]["oldest_unacknowledged_hours"] >= 0
+    # 2 breached of 3 routed there (the rubbish went to engineering first, then was rerouted)
+    assert health["engineering"]["breach_rate"] == round(2 / 3, 4)
+
+
+async def test_public_statistics_and_hotspots(api: httpx.AsyncClient) -> None:
+    public = (
+        await api.get("/v1/stats/public", params={"from": "2000-01-01", "to": "2100-01-01"})
+    ).json()
+    assert public["totals"]["submitted"] == 4
+    assert public["departments"]["public_health"]["by_category"]["waste"]["resolved"] == 2
+    spots = (await api.get("/v1/hotspots")).json()
+    assert spots["type"] == "FeatureCollection"
+    assert sum(f["properties"]["count"] for f in spots["features"]) == 3  # open ones only
+    everything = (await api.get("/v1/hotspots", params={"status": "all"})).json()
+    assert sum(f["properties"]["count"] for f in everything["features"]) == 5
+    ring = everything["features"][0]["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1]
+    assert len(ring) == 5
+
+
+async def test_open311_reads(api: httpx.AsyncClient, scripted: Scripted) -> None:
+    ids = scripted.history.ids
+    one = await api.get(f"/open311/v2/requests/{ids['rerouted']}.json")
+    [request] = one.json()
+    assert request["status"] == "closed"
+    assert request["status_notes"] == "เก็บครบแล้ว"
+    assert request["agency_responsible"] == "Public Health and Environment Division"
+    assert request["service_code"] == "waste"
+    assert request["lat"] == 12.5750
+    listed = (await api.get("/open311/v2/requests.json", params={"status": "open"})).json()
+    assert {r["service_request_id"] for r in listed} == {
+        ids["light"],
+        ids["welfare"],
+        ids["breached"],
+    }
+    chosen = await api.get(
+        "/open311/v2/requests.json",
+        params={"service_request_id": f"{ids['light']},{ids['breached']}", "service_code": "road"},
+    )
+    assert [r["service_request_id"] for r in chosen.json()] == [ids["breached"]]
+    too_long = await api.get(
+        "/open311/v2/requests.json",
+        params={"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
+    )
+    assert too_long.status_code == 400
+    assert too_long.json()[0]["code"] == 400
+    missing = await api.get("/open311/v2/requests/nope.json")
+    assert missing.status_code == 404
+    assert "description" in missing.json()[0]
+
+
+async def test_metrics_and_health_endpoints(api: httpx.AsyncClient) -> None:
+    metrics = (await api.get("/metrics")).text
+    assert 'kandoo_reporting_events_applied_total{type="complaint.submitted"}' in metrics
+    assert "kandoo_reporting_projection_lag_seconds_bucket" in metrics
+    assert (await api.get("/healthz")).status_code == 200
+    assert (await api.get("/readyz")).status_code == 200
