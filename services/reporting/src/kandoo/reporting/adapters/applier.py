@@ -8,7 +8,6 @@ wrote last is what the database holds. `forget` drops that memory on a rebalance
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from aiokafka import ConsumerRecord
 
 from kandoo.events.directory import Directory
@@ -37,12 +37,12 @@ class Parsed:
 def parse(record: ConsumerRecord[bytes, bytes], tag: str) -> Parsed | None:
     """A record's JSON, or None (logged) when it is not a readable event."""
     try:
-        body = json.loads(record.value)
+        body = orjson.loads(record.value)
         if not isinstance(body, dict) or "subject" not in body or "type" not in body:
             raise ValueError("not a CloudEvents object with subject and type")
         if tag == "e" and "sequence" not in body:
             raise ValueError("no sequence")
-    except (ValueError, TypeError) as exc:
+    except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
         log.error(
             "unreadable record %s[%d]@%d: %s", record.topic, record.partition, record.offset, exc
         )

@@ -37,6 +37,7 @@ MODELS = (
 SHARED = ("stats", "hotspots", "departments", "followers", "told")
 CHUNK = 50
 READ_CONCURRENCY = 8
+INSERT_CONCURRENCY = 4
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -123,9 +124,16 @@ class ReadModels:
         )
 
     async def insert_fresh(self, model: str, docs: Sequence[Doc]) -> None:
-        """Documents into an empty collection of a new generation (rebuilds)."""
-        for part in chunks(docs, 1000):
-            await self[model].insert_many(list(part), ordered=False)
+        """Documents into an empty collection of a new generation (rebuilds). Inserts hold
+        no cursors (unlike updates, docs/decisions/0004): a few run at once, so the
+        server encodes one chunk while SQLite stores another."""
+        gate = asyncio.Semaphore(INSERT_CONCURRENCY)
+
+        async def one(part: Sequence[Doc]) -> None:
+            async with gate:
+                await self[model].insert_many(list(part), ordered=False)
+
+        await asyncio.gather(*[one(part) for part in chunks(docs, 500)])
 
     async def drop(self) -> None:
         for model in MODELS:

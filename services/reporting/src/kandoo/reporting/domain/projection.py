@@ -297,13 +297,7 @@ def contributions(doc: Mapping[str, Any] | None) -> dict[Contribution, int]:
     out: dict[Contribution, int] = {}
     status, category = doc["status"], doc.get("category") or UNCATEGORIZED
     cell = doc["cell"]
-    hotspot = (
-        ("cell", cell),
-        ("category", category),
-        ("status", status),
-        ("open", status in OPEN),
-    )
-    out[("hotspots", f"{cell}|{category}|{status}", "count", hotspot)] = 1
+    out[("hotspots", cell, f"{category}.{status}", (("cell", cell),))] = 1
     department = doc.get("department")
     if department and status in OPEN:
         dept = (("department", department),)

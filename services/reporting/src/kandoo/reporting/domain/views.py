@@ -207,3 +207,13 @@ def open311(doc: Doc, directory: Directory, photos_url: str) -> dict[str, Any]:
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def hotspot_counts(doc: Doc) -> list[tuple[str, str, int]]:
+    """(category, status, count) of one cell's document."""
+    return [
+        (category, status, int(n))
+        for category, by_status in doc.items()
+        if isinstance(by_status, Mapping) and category != "applied"
+        for status, n in by_status.items()
+    ]

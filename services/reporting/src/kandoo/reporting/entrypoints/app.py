@@ -18,6 +18,7 @@ from kandoo.events.values import Role
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.bootstrap import Reporting, build
 from kandoo.reporting.domain import views
+from kandoo.reporting.domain.projection import OPEN
 from kandoo.reporting.settings import ReportingSettings
 
 STAFF = {Role.DEPT_ADMIN, Role.SUPERVISOR, Role.CLERK, Role.ANALYST, Role.SYSTEM}
@@ -213,15 +214,21 @@ def _routes(app: FastAPI) -> None:
         status: Literal["open", "all"] = "open",
     ) -> dict[str, Any]:
         """Complaints per ~150 m cell (geohash 7) as a GeoJSON FeatureCollection."""
-        query: dict[str, Any] = {"category": category} if category else {}
         cells: dict[str, dict[str, Any]] = {}
-        for d in await m["hotspots"].find(query).to_list():
-            if d.get("count", 0) <= 0 or (status == "open" and not d.get("open")):
-                continue
-            cell = cells.setdefault(d["cell"], {"count": 0, "by_category": {}, "by_status": {}})
-            cell["count"] += d["count"]
-            for key, name in (("by_category", d["category"]), ("by_status", d["status"])):
-                cell[key][name] = cell[key].get(name, 0) + d["count"]
+        for doc in await m["hotspots"].find({}).to_list():
+            for cat, state, n in views.hotspot_counts(doc):
+                if (
+                    n <= 0
+                    or (category and cat != category)
+                    or (status == "open" and state not in OPEN)
+                ):
+                    continue
+                cell = cells.setdefault(
+                    doc["cell"], {"count": 0, "by_category": {}, "by_status": {}}
+                )
+                cell["count"] += n
+                for key, name in (("by_category", cat), ("by_status", state)):
+                    cell[key][name] = cell[key].get(name, 0) + n
         return {
             "type": "FeatureCollection",
             "features": [_cell_feature(c, props) for c, props in sorted(cells.items())],
