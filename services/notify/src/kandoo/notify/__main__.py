@@ -1,0 +1,5 @@
+"""`python -m kandoo.notify`: the notify service."""
+
+from kandoo.notify.cli import main
+
+raise SystemExit(main(["run"]))

@@ -1,0 +1,34 @@
+"""Notify's Prometheus metrics, on /metrics of its health port."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class NotifyMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.deliveries = Counter(
+            "kandoo_notify_deliveries",
+            "Delivery attempts by channel and outcome (sent, failed, dead_lettered)",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.retries = Counter(
+            "kandoo_notify_retries", "Deliveries tried again", ["channel"], registry=r
+        )
+        self.skipped = Counter(
+            "kandoo_notify_already_delivered",
+            "Deliveries found already recorded (a redelivered event): nothing sent",
+            registry=r,
+        )
+        self.poison = Counter(
+            "kandoo_notify_poison_events", "Unreadable events sent to the dead letter", registry=r
+        )
+        self.latency = Histogram(
+            "kandoo_notify_latency_seconds",
+            "From an event's time to its message being sent",
+            buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
+            registry=r,
+        )

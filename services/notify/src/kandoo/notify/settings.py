@@ -1,0 +1,39 @@
+"""Notify's settings: `KANDOO_*` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from kandoo.events.config import ServiceSettings
+
+DEV_EMAIL_URL = "mailto://127.0.0.1:1025?from=kandoo-dev@huahin.example&to={email}"
+
+
+class NotifySettings(ServiceSettings):
+    port: int = Field(default=8004, validation_alias="PORT")
+    host: str = "127.0.0.1"
+    mongodb_db: str = "kandoo_notify"
+    group_id: str = "notify"
+    rules: str = "deploy/config/notifications.yaml"
+    reporting_public_url: str = "http://127.0.0.1:8002"
+    """Links in messages point at the reporting service's tracking page."""
+    email_url: str = DEV_EMAIL_URL
+    """Apprise URL template for reporters' e-mail; `{email}` is replaced (URL-quoted)."""
+    sms_url: str = ""
+    """Apprise URL template for an SMS gateway, with `{phone}`; empty: no SMS."""
+    line_url: str = ""
+    """Apprise URL template for LINE, with `{user_id}` (the token stays in the env)."""
+    max_attempts: int = 5
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 300.0
+    send_timeout_s: float = 15.0
+    concurrency: int = 16
+
+    @model_validator(mode="after")
+    def _no_dev_mail_relay_in_production(self) -> NotifySettings:
+        if self.env == "production" and self.email_url == DEV_EMAIL_URL:
+            raise ValueError("KANDOO_EMAIL_URL is the development relay: set the real one")
+        return self
+
+    def group(self) -> str:
+        return f"{self.topic_prefix}{self.group_id}"

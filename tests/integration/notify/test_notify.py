@@ -1,0 +1,213 @@
+"""Notify end to end: rules and languages, exactly once, retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from kandoo.events import commands as c
+from kandoo.events.ids import token_hash, tracking_code
+from kandoo.events.values import Actor, Location, ReporterContact, Role
+from kandoo.notify.bootstrap import build
+from kandoo.notify.service import Sender
+from tests.conftest import Servers
+from tests.integration.notify.conftest import Notify, eventually
+from tests.integration.routing.conftest import CITIZEN, read_topic
+
+ENGINEERING = Actor(id="eng-admin-1", role=Role.DEPT_ADMIN, department="engineering")
+
+
+def submit_en(
+    email: str,
+    text: str = "Street light is out on Soi 94",
+    category: str | None = "streetlight",
+    lat: float = 12.5684,
+) -> c.SubmitComplaint:
+    cid = str(uuid.uuid4())
+    return c.SubmitComplaint(
+        command_id=str(uuid.uuid4()),
+        complaint_id=cid,
+        actor=CITIZEN,
+        tracking_code=tracking_code(cid),
+        description=text,
+        language="en",
+        location=Location(lat=lat, lon=99.9577),
+        category=category,
+        channel="web",
+        reporter=ReporterContact(name="Jane", email=email),
+        reporter_token_hash=token_hash("t"),
+    )
+
+
+def act(kind: type[c.CommandBase], cid: str, actor: Actor = ENGINEERING, **more: Any) -> Any:
+    return kind(command_id=str(uuid.uuid4()), complaint_id=cid, actor=actor, **more)
+
+
+async def test_each_rule_tells_the_right_people_in_their_language(n: Notify) -> None:
+    complaint = submit_en("jane@example.com")
+    code = complaint.tracking_code
+    await n.client.call(complaint)
+    # routed -> the engineering admins, in Thai (their language in the directory)
+    await eventually(
+        lambda: _assert(len(n.web.to("eng-admin-1")) == 1 and len(n.web.to("eng-admin-2")) == 1)
+    )
+    routed = n.web.to("eng-admin-1")[0]
+    assert routed["title"] == f"เรื่องใหม่ {code}"
+    assert f"/v1/track/{code}" in routed["message"]
+
+    cid = complaint.complaint_id
+    await n.client.call(act(c.AcknowledgeComplaint, cid))
+    await n.client.call(act(c.AddNote, cid, text="internal: truck broken", public=False))
+    await n.client.call(act(c.AddNote, cid, text="We will fix it tomorrow morning"))
+    await n.client.call(act(c.ResolveComplaint, cid, note="Bulb replaced"))
+    await eventually(lambda: _assert(len(n.smtp.mails) == 3))
+    subjects = [m.subject for m in n.smtp.mails]
+    assert subjects == [
+        f"Received: {code}",
+        f"Message from staff about {code}",
+        f"Resolved: {code}",
+    ]
+    assert all(m.to == ["jane@example.com"] for m in n.smtp.mails)
+    assert "Bulb replaced" in n.smtp.mails[2].body
+    assert not any("internal" in m.body for m in n.smtp.mails)
+
+    # a department without an admin: escalated at once to the clerk's admins
+    welfare = submit_en(
+        "old@example.com", "Elderly man living alone needs help", "welfare", lat=12.5600
+    )
+    await n.client.call(welfare)
+    await eventually(
+        lambda: _assert(any(p["title"].startswith("เรื่องค้าง") for p in n.web.to("clerk-1")))
+    )
+
+    # a missed deadline (the welfare report, still unacknowledged): its supervisor hears
+    n.routing_clock.advance(timedelta(hours=25))
+    assert await n.routing.check_deadlines() >= 1
+    await eventually(
+        lambda: _assert(any(p["title"].startswith("เกินกำหนด") for p in n.web.to("sw-director")))
+    )
+
+    # every delivery is on notifications.events for reporting's timeline
+    notices = [json.loads(v) for v in await read_topic(n.servers, n.notifier.topics.notifications)]
+    sent = [x for x in notices if x["type"] == "notification.sent" and x["subject"] == cid]
+    assert {x["data"]["recipient"] for x in sent} >= {"eng-admin-1", "eng-admin-2", "reporter"}
+    assert all("@" not in json.dumps(x["data"]) for x in notices)  # no addresses in the log
+
+
+async def test_a_failing_sink_is_retried_then_dead_lettered_while_others_go_through(
+    n: Notify,
+) -> None:
+    waste = submit_en("bob@example.com", "Garbage not collected for a week", "waste", lat=12.5750)
+    await n.client.call(waste)
+    # public health has two people: ph-admin-1's sink always fails; the supervisor is not
+    # told of routing; the reporter is not told of routing either. So: retries, then DLQ.
+    dlq = n.notifier.topics.dlq(n.notifier.topics.notifications)
+
+    async def dead() -> list[dict[str, Any]]:
+        return [json.loads(v) for v in await read_topic(n.servers, dlq)]
+
+    for _ in range(150):
+        letters = await dead()
+        if letters:
+            break
+        await asyncio.sleep(0.2)
+    assert len(letters) == 1
+    assert letters[0]["recipient"] == "ph-admin-1"
+    assert letters[0]["attempts"] == 3
+    assert "json sink refused or failed" in letters[0]["reason"]
+    assert len(n.web.failures) == 3  # first try and two retries
+    # meanwhile another department's delivery went straight through
+    light = submit_en("carol@example.com", "Lamp post dark", "streetlight", lat=12.5500)
+    await n.client.call(light)
+    await eventually(
+        lambda: _assert(any(light.tracking_code in p["title"] for p in n.web.to("eng-admin-1")))
+    )
+
+
+async def test_a_redelivered_event_or_a_restart_mid_batch_sends_nothing_twice(
+    n: Notify, servers: Servers
+) -> None:
+    complaint = submit_en("dave@example.com")
+    await n.client.call(complaint)
+    await n.client.call(act(c.AcknowledgeComplaint, complaint.complaint_id))
+    await eventually(lambda: _assert(len(n.smtp.mails) == 1 and len(n.web.to("eng-admin-2")) == 1))
+    await n.notifier.stop()
+
+    class Crashing(Sender):
+        """Dies (as a killed process would) on its first message to eng-admin-2."""
+
+        async def send(self, url: str, title: str, body: str) -> tuple[bool, str | None]:
+            if url.endswith("/eng-admin-2"):
+                raise asyncio.CancelledError
+            return await super().send(url, title, body)
+
+    # the same events again, from the start, into the same delivery records
+    replay = n.settings.model_copy(update={"group_id": "notify-replay"})
+    again, _, client = build(replay)
+    await again.start()
+    await asyncio.sleep(3)
+    await again.stop()
+    assert len(n.smtp.mails) == 1
+    assert len(n.web.to("eng-admin-1")) == 1
+    assert again.metrics.skipped._value.get() >= 3
+
+    # a new event; the process dies in the middle of its batch, before committing
+    second = submit_en("erin@example.com", "Another light out", lat=12.5500)
+    crashing, _, client2 = build(n.settings, sender=Crashing(5))
+    await crashing.start()
+    await n.client.call(second)
+    await asyncio.sleep(3)
+    await crashing.stop()
+    # restarted: the batch is read again; what was sent is not sent again, and the message
+    # cut off mid-send is dead-lettered rather than risked twice
+    restarted, _, client3 = build(n.settings)
+    await restarted.start()
+    try:
+        await eventually(
+            lambda: _assert(
+                any(second.tracking_code in p["title"] for p in n.web.to("eng-admin-1"))
+            )
+        )
+        await asyncio.sleep(2)
+        titles = [p["title"] for p in n.web.to("eng-admin-1") if second.tracking_code in p["title"]]
+        assert len(titles) == 1
+        assert not any(second.tracking_code in p["title"] for p in n.web.to("eng-admin-2"))
+        record = await restarted.deliveries.find_one(
+            {"recipient": "eng-admin-2", "complaint_id": second.complaint_id}
+        )
+        assert record is not None
+        assert record["state"] == "dead"
+    finally:
+        await restarted.stop()
+        for cl in (client, client2, client3):
+            await cl.close()
+
+
+async def test_a_poison_event_goes_to_the_dead_letter_and_the_consumer_moves_on(n: Notify) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=n.servers.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(n.notifier.topics.events, b"{not json", key=b"x")
+        await producer.send_and_wait(
+            n.notifier.topics.events, json.dumps({"type": "complaint.routed"}).encode(), key=b"y"
+        )
+    finally:
+        await producer.stop()
+    complaint = submit_en("fred@example.com")
+    await n.client.call(complaint)
+    await eventually(
+        lambda: _assert(any(complaint.tracking_code in p["title"] for p in n.web.to("eng-admin-1")))
+    )
+    dlq = n.notifier.topics.dlq(n.notifier.topics.notifications)
+    letters = [json.loads(v) for v in await read_topic(n.servers, dlq)]
+    assert [x["value"] for x in letters] == ["{not json", '{"type": "complaint.routed"}']
+    assert n.notifier.metrics.poison._value.get() == 2
+
+
+def _assert(condition: bool) -> None:
+    assert condition
