@@ -53,7 +53,7 @@ def routing_settings(servers: Servers, unique: str, **more: Any) -> RoutingSetti
         partitions=3,
         directory=DIRECTORY,
         deadline_period_s=3600,
-        **more,
+        **({"classifier": "keyword-baseline"} | more),
     )
 
 

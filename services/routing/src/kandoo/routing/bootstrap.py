@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from kandoo.events.directory import load_directory
 from kandoo.routing.adapters.processor import Clock, Processor
+from kandoo.routing.classify.learn import load_or_train
 from kandoo.routing.domain.classifier import Classifier, KeywordBaselineClassifier, RuleFirst
 from kandoo.routing.metrics import RoutingMetrics
 from kandoo.routing.settings import RoutingSettings
@@ -16,9 +18,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def default_classifier(directory_path: str) -> Classifier:
-    """Directory rules first; then, until the trained model lands, the keyword baseline."""
-    return RuleFirst(load_directory(directory_path), KeywordBaselineClassifier())
+def default_classifier(settings: RoutingSettings) -> Classifier:
+    """Directory rules first; then the trained model (or, if asked, the keyword baseline)."""
+    directory = load_directory(settings.directory)
+    if settings.classifier == "keyword-baseline":
+        return RuleFirst(directory, KeywordBaselineClassifier())
+    model = load_or_train(Path(settings.classify_data), Path(settings.model_dir))
+    return RuleFirst(directory, model)
 
 
 def build(
@@ -31,7 +37,7 @@ def build(
     processor = Processor(
         settings,
         directory,
-        classifier or default_classifier(settings.directory),
+        classifier or default_classifier(settings),
         metrics,
         clock,
     )

@@ -11,8 +11,14 @@ import json
 import logging
 import signal
 import sys
+import time
+from pathlib import Path
 
+from kandoo.events.topics import Topics
 from kandoo.routing.bootstrap import build
+from kandoo.routing.classify.data import read_jsonl
+from kandoo.routing.classify.evaluate import evaluate
+from kandoo.routing.classify.learn import corrections_from_log, load_or_train, train_and_save
 from kandoo.routing.settings import RoutingSettings
 
 
@@ -60,7 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="decide commands and write the complaint log")
     state = sub.add_parser("state", help="print a complaint's state folded from the log")
     state.add_argument("complaint_id")
+    tr = sub.add_parser("train", help="train the classifier and write a versioned artifact")
+    tr.add_argument(
+        "--from-log", action="store_true", help="add the admins' recategorisations in the log"
+    )
+    sub.add_parser("classify", help='JSON lines {"text": ...} on stdin -> predictions on stdout')
+    ev = sub.add_parser("evaluate", help="accuracy, macro-F1, per-category F1, confusion")
+    ev.add_argument("file", type=Path, help='JSON lines {"text", "category"}')
     args = parser.parse_args(argv)
+    if args.command in ("train", "classify", "evaluate"):
+        return classifier_command(args, RoutingSettings())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     settings = RoutingSettings()
@@ -69,6 +84,42 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run(settings))
         return 0
     return asyncio.run(show_state(settings, args.complaint_id))
+
+
+def classifier_command(args: argparse.Namespace, settings: RoutingSettings) -> int:
+    data, models = Path(settings.classify_data), Path(settings.model_dir)
+    if args.command == "train":
+        started = time.perf_counter()
+        extra = []
+        if args.from_log:
+            topic = Topics(settings.topic_prefix).events
+            extra = asyncio.run(corrections_from_log(settings.kafka_bootstrap, topic))
+        model = train_and_save(data, models, extra)
+        print(
+            f"{model.version}: {model.examples} examples ({len(extra)} corrections from the log) "
+            f"in {time.perf_counter() - started:.1f}s -> {models}"
+        )
+        return 0
+    started = time.perf_counter()
+    model = load_or_train(data, models)
+    loaded = time.perf_counter() - started
+    if args.command == "evaluate":
+        report = evaluate(model, read_jsonl(args.file))
+        print(f"model {model.version} (loaded in {loaded:.2f}s), {args.file}")
+        print(report.text())
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        text = json.loads(line).get("text", "")
+        got = model.predict(text)
+        out = {
+            "category": got.category,
+            "confidence": got.confidence,
+            "model_version": got.model_version,
+        }
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -21,6 +22,10 @@ class RoutingSettings(ServiceSettings):
     max_batch: int = 500
     batch_linger_ms: float = 5.0
     """After the first commands of a batch, wait this long for more (fewer transactions)."""
+    classifier: Literal["model", "keyword-baseline"] = "model"
+    """The trained model (newest artifact in `model_dir`), or the keyword baseline."""
+    model_dir: str = ".cache/models"
+    classify_data: str = "data/classify"
     crash_before_commit: bool = False
     """Test hook: SIGKILL ourselves after producing a batch, before committing it."""
 
