@@ -138,6 +138,21 @@ def servers() -> Iterator[Servers]:
     found.stop()
 
 
+def service_settings(servers: Servers, unique: str) -> dict[str, Any]:
+    """What every service's settings share in a test: servers, prefix, env, secret."""
+    return {
+        "env": "test",
+        "kafka_bootstrap": servers.kafka_bootstrap,
+        "mongodb_url": servers.mongodb_url,
+        "topic_prefix": f"test.{unique}.",
+        "jwt_secret": TEST_SECRET,
+        "directory": str(ROOT / "deploy" / "config" / "directory.yaml"),
+    }
+
+
+TEST_SECRET = "a-test-secret-that-is-long-enough-for-hs256-xx"
+
+
 @pytest.fixture
 def unique() -> str:
     """A short id that keeps this test's topics, groups and databases apart from others'."""

@@ -20,10 +20,10 @@ from kandoo.intake.entrypoints.app import create_app
 from kandoo.intake.settings import IntakeSettings
 from kandoo.routing.adapters.processor import Processor
 from kandoo.routing.bootstrap import build as build_routing
-from tests.conftest import Servers
-from tests.integration.routing.conftest import DIRECTORY, FakeClock, routing_settings
+from tests.conftest import TEST_SECRET, Servers, service_settings
+from tests.integration.routing.conftest import FakeClock, routing_settings
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256-xx"
+SECRET = TEST_SECRET
 ENGINEERING = Actor(id="eng-admin-1", role=Role.DEPT_ADMIN, department="engineering")
 PUBLIC_HEALTH = Actor(id="ph-admin-1", role=Role.DEPT_ADMIN, department="public_health")
 CLERK = Actor(id="clerk-1", role=Role.CLERK, department="clerk")
@@ -34,16 +34,7 @@ def bearer(actor: Actor) -> dict[str, str]:
 
 
 def intake_settings(servers: Servers, unique: str, **more: Any) -> IntakeSettings:
-    return IntakeSettings(
-        env="test",
-        kafka_bootstrap=servers.kafka_bootstrap,
-        mongodb_url=servers.mongodb_url,
-        mongodb_db=f"test_{unique}",
-        topic_prefix=f"test.{unique}.",
-        directory=DIRECTORY,
-        jwt_secret=SECRET,
-        **more,
-    )
+    return IntakeSettings(**service_settings(servers, unique), mongodb_db=f"test_{unique}", **more)
 
 
 async def wait_until_listening(intake: Intake) -> None:

@@ -22,7 +22,7 @@ from kandoo.notify.service import Notifier
 from kandoo.notify.settings import NotifySettings
 from kandoo.routing.adapters.processor import Processor
 from kandoo.routing.bootstrap import build as build_routing
-from tests.conftest import Servers
+from tests.conftest import Servers, service_settings
 from tests.integration.routing.conftest import DIRECTORY, Client, FakeClock, routing_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -126,12 +126,8 @@ def notify_settings(
     servers: Servers, unique: str, directory: Path, smtp_port: int
 ) -> NotifySettings:
     return NotifySettings(
-        env="test",
-        kafka_bootstrap=servers.kafka_bootstrap,
-        mongodb_url=servers.mongodb_url,
+        **(service_settings(servers, unique) | {"directory": str(directory)}),
         mongodb_db=f"notify_{unique}",
-        topic_prefix=f"test.{unique}.",
-        directory=str(directory),
         rules=str(ROOT / "deploy" / "config" / "notifications.yaml"),
         email_url=f"mailto://127.0.0.1:{smtp_port}?from=kandoo@huahin.example&to={{email}}",
         max_attempts=3,

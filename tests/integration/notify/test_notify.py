@@ -11,13 +11,12 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from kandoo.events import commands as c
-from kandoo.events.ids import token_hash, tracking_code
-from kandoo.events.values import Actor, Location, ReporterContact, Role
+from kandoo.events.values import Actor, ReporterContact, Role
 from kandoo.notify.bootstrap import build
 from kandoo.notify.service import Sender
 from tests.conftest import Servers
 from tests.integration.notify.conftest import Notify, eventually
-from tests.integration.routing.conftest import CITIZEN, read_topic
+from tests.integration.routing.conftest import read_topic, submit
 
 ENGINEERING = Actor(id="eng-admin-1", role=Role.DEPT_ADMIN, department="engineering")
 
@@ -28,19 +27,13 @@ def submit_en(
     category: str | None = "streetlight",
     lat: float = 12.5684,
 ) -> c.SubmitComplaint:
-    cid = str(uuid.uuid4())
-    return c.SubmitComplaint(
-        command_id=str(uuid.uuid4()),
-        complaint_id=cid,
-        actor=CITIZEN,
-        tracking_code=tracking_code(cid),
-        description=text,
-        language="en",
-        location=Location(lat=lat, lon=99.9577),
+    """A report in English from a reporter who gave an e-mail address."""
+    return submit(
+        text,
+        lat=lat,
         category=category,
-        channel="web",
+        language="en",
         reporter=ReporterContact(name="Jane", email=email),
-        reporter_token_hash=token_hash("t"),
     )
 
 

@@ -19,9 +19,8 @@ from kandoo.reporting.bootstrap import Reporting, build
 from kandoo.reporting.settings import ReportingSettings
 from kandoo.routing.adapters.processor import Processor
 from kandoo.routing.bootstrap import build as build_routing
-from tests.conftest import Servers
+from tests.conftest import TEST_SECRET, Servers, service_settings
 from tests.integration.routing.conftest import (
-    DIRECTORY,
     TOKEN,
     Client,
     FakeClock,
@@ -29,7 +28,7 @@ from tests.integration.routing.conftest import (
     submit,
 )
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256-xx"
+SECRET = TEST_SECRET
 ENGINEERING = Actor(id="eng-admin-1", role=Role.DEPT_ADMIN, department="engineering")
 PUBLIC_HEALTH = Actor(id="ph-admin-1", role=Role.DEPT_ADMIN, department="public_health")
 REPORTER = Actor(id="anonymous", role=Role.CITIZEN)
@@ -37,13 +36,8 @@ REPORTER = Actor(id="anonymous", role=Role.CITIZEN)
 
 def reporting_settings(servers: Servers, unique: str, **more: Any) -> ReportingSettings:
     return ReportingSettings(
-        env="test",
-        kafka_bootstrap=servers.kafka_bootstrap,
-        mongodb_url=servers.mongodb_url,
+        **service_settings(servers, unique),
         mongodb_db=f"rep_{unique}",
-        topic_prefix=f"test.{unique}.",
-        directory=DIRECTORY,
-        jwt_secret=SECRET,
         instance_id=f"test-{unique}",
         **more,
     )

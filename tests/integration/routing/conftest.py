@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -155,6 +155,8 @@ def submit(
     lon: float = 99.9577,
     category: str | None = None,
     complaint_id: str | None = None,
+    language: Literal["th", "en"] = "th",
+    reporter: ReporterContact | None = None,
 ) -> c.SubmitComplaint:
     cid = complaint_id or str(uuid.uuid4())
     return c.SubmitComplaint(
@@ -163,11 +165,11 @@ def submit(
         actor=CITIZEN,
         tracking_code=tracking_code(cid),
         description=text,
-        language="th",
+        language=language,
         location=Location(lat=lat, lon=lon),
         category=category,
         channel="mobile",
-        reporter=ReporterContact(name="ทดสอบ", phone="0899999999"),
+        reporter=reporter or ReporterContact(name="ทดสอบ", phone="0899999999"),
         reporter_token_hash=token_hash(TOKEN),
     )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -23,3 +25,33 @@ async def wait_for_assignment(
 async def behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
     """Whether the consumer has not yet reached `ends` on some partition."""
     return any([await consumer.position(tp) < end for tp, end in ends.items()])
+
+
+async def rewind_to_committed(consumer: AIOKafkaConsumer) -> None:
+    """Back to the committed offsets (or the beginning): a failed batch is read again."""
+    for tp in consumer.assignment():
+        committed = await consumer.committed(tp)
+        if committed is None:
+            await consumer.seek_to_beginning(tp)
+        else:
+            consumer.seek(tp, committed)
+
+
+async def consume_forever(
+    consumer: AIOKafkaConsumer,
+    step: Callable[[], Awaitable[object]],
+    log: logging.Logger,
+    forget: Callable[[], None] = lambda: None,
+) -> None:
+    """Run `step` (read, apply, commit) until cancelled. A failed batch is logged, what was
+    cached about it forgotten, and read again from the committed offsets a second later."""
+    while True:
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("batch failed; reading it again from the last commit")
+            forget()
+            await rewind_to_committed(consumer)
+            await asyncio.sleep(1)

@@ -36,6 +36,7 @@ from kandoo.notify.messages import render
 from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.rules import Case, ContactChannels, Recipient, Rule, Rules, recipients
 from kandoo.notify.settings import NotifySettings
+from kandoo.runtime.kafka_io import consume_forever
 
 log = logging.getLogger("kandoo.notify")
 Doc = dict[str, Any]
@@ -175,20 +176,7 @@ class Notifier:
 
     async def _consume(self) -> None:
         assert self.consumer is not None
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("notify batch failed; reading it again")
-                for tp in self.consumer.assignment():
-                    committed = await self.consumer.committed(tp)
-                    if committed is None:
-                        await self.consumer.seek_to_beginning(tp)
-                    else:
-                        self.consumer.seek(tp, committed)
-                await asyncio.sleep(1)
+        await consume_forever(self.consumer, self.step, log)
 
     async def step(self, timeout_ms: int = 500) -> int:
         """One batch of events: plan, claim and first-attempt every delivery, then commit."""

@@ -24,6 +24,7 @@ from kandoo.reporting.adapters.applier import Applier, Parsed, parse
 from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
 from kandoo.reporting.metrics import ReportingMetrics
 from kandoo.reporting.settings import ReportingSettings
+from kandoo.runtime.kafka_io import consume_forever
 
 log = logging.getLogger("kandoo.reporting")
 HEARTBEAT_S = 10.0
@@ -96,16 +97,7 @@ class Projector:
 
     async def _run(self) -> None:
         assert self.consumer is not None
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("projector batch failed; retrying from the last commit")
-                self.applier.forget()
-                await self._rewind()
-                await asyncio.sleep(1)
+        await consume_forever(self.consumer, self.step, log, self.applier.forget)
 
     async def step(self, timeout_ms: int = 500) -> int:
         """One batch: read, apply, write, commit. The number of events applied."""
@@ -127,16 +119,6 @@ class Projector:
         applied = await self.applier.apply(parsed)
         await self.consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
         return applied
-
-    async def _rewind(self) -> None:
-        """Back to the committed offsets: the failed batch will be read again."""
-        assert self.consumer is not None
-        for tp in self.consumer.assignment():
-            committed = await self.consumer.committed(tp)
-            if committed is None:
-                await self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, committed)
 
     async def _follow_generation(self) -> None:
         generation = await self.meta.current()
