@@ -8,11 +8,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kandoo.routing.classify.data import read_reports
 from kandoo.routing.classify.evaluate import evaluate
-from kandoo.routing.classify.model import TrainedModel, load, save, train
+from kandoo.routing.classify.model import FastScorer, TrainedModel, load, save, train
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "data" / "classify"
@@ -55,6 +56,15 @@ def test_an_artifact_is_named_by_its_content_and_predicts_the_same_after_loading
     text = "น้ำประปาไม่ไหลตั้งแต่เมื่อคืน ทั้งซอย"
     assert again.predict(text) == trained.predict(text)
     assert trained.predict(text).category == "water_supply"
+
+
+def test_the_fast_path_gives_the_pipelines_probabilities(trained: TrainedModel) -> None:
+    _, validation = read_reports(DATA)
+    fast = FastScorer(trained.pipeline)
+    for e in validation:
+        expected = trained.pipeline.predict_proba([e.text])[0]
+        assert np.allclose(fast.probabilities(e.text), expected, atol=1e-9)
+    assert fast.classes == list(trained.pipeline.classes_)
 
 
 def test_the_cli_classifies_json_lines_with_one_model_load(

@@ -14,12 +14,14 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 from pythainlp.tokenize import word_tokenize
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -84,17 +86,59 @@ class Example:
     weight: float = 1.0
 
 
+class FastScorer:
+    """The fitted pipeline's arithmetic for one text, without scikit-learn's per-call
+    overhead (sparse-matrix building and input checks cost ~2 ms a text; this ~0.3 ms).
+    Same numbers: TF-IDF with sublinear counts and L2 norm per block, then softmax of the
+    logistic regression's scores; a test holds it to the pipeline's probabilities."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        union: FeatureUnion = pipeline.named_steps["features"]
+        model: LogisticRegression = pipeline.named_steps["model"]
+        self.blocks: list[tuple[Callable[[str], list[str]], dict[str, int], np.ndarray, int]] = []
+        offset = 0
+        for _, vectorizer in union.transformer_list:
+            assert vectorizer.sublinear_tf, "the fast path computes sublinear counts"
+            assert vectorizer.norm == "l2", "the fast path normalises each block by L2"
+            self.blocks.append(
+                (vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset)
+            )
+            offset += len(vectorizer.vocabulary_)
+        self.coef_t = np.ascontiguousarray(model.coef_.T)  # features x classes
+        self.intercept = model.intercept_
+        self.classes = [str(c) for c in model.classes_]
+
+    def probabilities(self, text: str) -> np.ndarray:
+        scores = self.intercept.copy()
+        for analyze, vocabulary, idf, offset in self.blocks:
+            counts = Counter(i for t in analyze(text) if (i := vocabulary.get(t)) is not None)
+            if not counts:
+                continue
+            index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+            weights = tf * idf[index]
+            weights /= np.sqrt(weights @ weights)
+            scores += weights @ self.coef_t[index + offset]
+        scores -= scores.max()
+        exp: np.ndarray = np.exp(scores)
+        probabilities: np.ndarray = exp / exp.sum()
+        return probabilities
+
+
 @dataclass
 class TrainedModel:
     pipeline: Pipeline
     version: str
     examples: int
+    _fast: FastScorer | None = field(default=None, repr=False)
 
     def predict(self, text: str, language: str = "th") -> Classification:
-        probabilities = self.pipeline.predict_proba([text])[0]
+        if self._fast is None:
+            self._fast = FastScorer(self.pipeline)
+        probabilities = self._fast.probabilities(text)
         best = int(probabilities.argmax())
         return Classification(
-            category=str(self.pipeline.classes_[best]),
+            category=self._fast.classes[best],
             confidence=round(float(probabilities[best]), 4),
             model_version=self.version,
             method="model",
