@@ -111,7 +111,7 @@ class FastScorer:
     def probabilities(self, text: str) -> np.ndarray:
         scores = self.intercept.copy()
         for analyze, vocabulary, idf, offset in self.blocks:
-            counts = Counter(i for t in analyze(text) if (i := vocabulary.get(t)) is not None)
+            counts = Counter([i for i in map(vocabulary.get, analyze(text)) if i is not None])
             if not counts:
                 continue
             index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -137,7 +137,7 @@ class TrainedModel:
             self._fast = FastScorer(self.pipeline)
         probabilities = self._fast.probabilities(text)
         best = int(probabilities.argmax())
-        return Classification(
+        return Classification.model_construct(  # the parts are valid by construction
             category=self._fast.classes[best],
             confidence=round(float(probabilities[best]), 4),
             model_version=self.version,
