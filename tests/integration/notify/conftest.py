@@ -101,21 +101,26 @@ class WebhookSink:
         return [body for path, body in self.posts if path == f"/{person}"]
 
 
-@pytest.fixture
-def sink_directory(tmp_path: Path) -> Iterator[tuple[SmtpSink, WebhookSink, Path]]:
+def make_sinks(tmp_path: Path) -> tuple[SmtpSink, WebhookSink, Path]:
+    """An SMTP sink (started), a webhook sink (start it in the loop), and a copy of the
+    directory whose staff are reached at the webhook sink (ph-admin-1's always fails)."""
     smtp, web = SmtpSink(), WebhookSink()
     raw = yaml.safe_load(Path(DIRECTORY).read_text(encoding="utf-8"))
     for dept in raw["departments"]:
-        people = list(dept.get("admins") or []) + (
-            [dept["supervisor"]] if dept.get("supervisor") else []
-        )
-        for person in people:
-            fail = person["id"] == "ph-admin-1"  # one sink that always fails
+        supervisor = [dept["supervisor"]] if dept.get("supervisor") else []
+        for person in list(dept.get("admins") or []) + supervisor:
+            fail = person["id"] == "ph-admin-1"
             path = f"fail/{person['id']}" if fail else person["id"]
             person["notify"] = [f"json://127.0.0.1:{web.port}/{path}"]
     path = tmp_path / "directory.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     smtp.controller.start()
+    return smtp, web, path
+
+
+@pytest.fixture
+def sink_directory(tmp_path: Path) -> Iterator[tuple[SmtpSink, WebhookSink, Path]]:
+    smtp, web, path = make_sinks(tmp_path)
     try:
         yield smtp, web, path
     finally:

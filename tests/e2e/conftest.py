@@ -1,0 +1,109 @@
+"""The four services as real processes (`python -m kandoo.<service>`, as `make run` starts
+them) on the session's servers, with topics and databases of their own, and local sinks
+(SMTP and webhook) standing in for e-mail and LINE."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kandoo.events.auth import issue_token
+from kandoo.events.values import Actor
+from tests.conftest import TEST_SECRET, Servers
+from tests.integration.notify.conftest import SmtpSink, WebhookSink, free_port, make_sinks
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("routing", "intake", "reporting", "notify")
+
+
+@dataclass
+class Suite:
+    prefix: str
+    intake: httpx.AsyncClient
+    reporting: httpx.AsyncClient
+    smtp: SmtpSink
+    web: WebhookSink
+    servers: Servers
+
+    def bearer(self, actor: Actor) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(TEST_SECRET, actor)}"}
+
+
+async def ready(url: str, process: subprocess.Popen[bytes], wait_s: float = 90) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    async with httpx.AsyncClient() as http:
+        while True:
+            assert process.poll() is None, f"{url}: the process exited ({process.returncode})"
+            try:
+                if (await http.get(url, timeout=2)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert loop.time() < deadline, f"{url} not ready within {wait_s}s"
+            await asyncio.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
+    unique = uuid.uuid4().hex[:8]
+    tmp = tmp_path_factory.mktemp("e2e")
+    smtp, web, directory = make_sinks(tmp)
+    await web.start()
+    ports = {name: free_port() for name in SERVICES}
+    env = os.environ | {
+        "KANDOO_ENV": "test",
+        "KANDOO_KAFKA_BOOTSTRAP": servers.kafka_bootstrap,
+        "KANDOO_MONGODB_URL": servers.mongodb_url,
+        "KANDOO_TOPIC_PREFIX": f"e2e.{unique}.",
+        "KANDOO_JWT_SECRET": TEST_SECRET,
+        "KANDOO_DIRECTORY": str(directory),
+        "KANDOO_MONGODB_DB": f"e2e_{unique}",
+        "KANDOO_REPORTING_URL": f"http://127.0.0.1:{ports['reporting']}",
+        "KANDOO_REPORTING_PUBLIC_URL": f"http://127.0.0.1:{ports['reporting']}",
+        "KANDOO_EMAIL_URL": f"mailto://127.0.0.1:{smtp.port}?from=kandoo@huahin.example&to={{email}}",
+        "KANDOO_BACKOFF_BASE_S": "0.2",
+    }
+    processes: list[subprocess.Popen[bytes]] = []
+    logs = tmp / "logs"
+    logs.mkdir()
+    try:
+        for name in SERVICES:  # routing first: it creates the co-partitioned topics
+            log = (logs / f"{name}.log").open("wb")
+            process = subprocess.Popen(  # noqa: ASYNC220 - once per module, returns at once
+                [sys.executable, "-m", f"kandoo.{name}"],
+                cwd=ROOT,
+                env=env | {"PORT": str(ports[name]), "KANDOO_MONGODB_DB": f"e2e_{unique}_{name}"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            processes.append(process)
+            await ready(f"http://127.0.0.1:{ports[name]}/readyz", process)
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['intake']}", timeout=30) as intake,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['reporting']}", timeout=30) as rep,
+        ):
+            yield Suite(f"e2e.{unique}.", intake, rep, smtp, web, servers)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        await web.stop()
+        smtp.controller.stop()
+        for name in SERVICES:
+            text = (logs / f"{name}.log").read_text(errors="replace")
+            if "Traceback" in text:
+                print(f"--- {name} log (has a traceback) ---\n{text[-3000:]}")
