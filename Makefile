@@ -10,7 +10,7 @@ PY := $(UV) run --frozen
 LOCAL := $(PY) python deploy/local/localservers.py
 DEBIAN_TOOLS := docker-compose kcat
 
-.PHONY: help setup tools test lint run bench up down clean distclean servers-start servers-stop servers-status
+.PHONY: help setup tools test lint run demo bench up down clean distclean servers-start servers-stop servers-status
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ lint: setup ## ruff and mypy --strict
 
 run: setup ## start Kafka, FerretDB and every built service; Ctrl-C stops everything
 	@$(PY) python deploy/local/run.py
+
+demo: setup ## with `make run` going: submit a morning of sample reports and act on them
+	@$(PY) python deploy/local/demo.py
 
 bench: setup ## run the benchmarks under bench/ and print their figures
 	@$(LOCAL) start
