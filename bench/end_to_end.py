@@ -1,0 +1,161 @@
+"""End to end: from a citizen's POST to the report being in its department's queue.
+
+    uv run python bench/end_to_end.py [--rate 100] [--seconds 60]
+
+Starts routing, intake and reporting as processes (as `make run` does) on topics and
+databases of the benchmark's own, offers submissions at `--rate` per second for
+`--seconds`, and for each 201 answer measures the time until the report's entry is in
+reporting's queue collection (polled every 20 ms). Then the count check: accepted
+submissions == complaints in the read model, each with every sequence exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pymongo import AsyncMongoClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from intake import body  # noqa: E402
+from routing import delete_topics, free_port, percentile  # noqa: E402
+
+POLL_S = 0.02
+WATCH_AT_ONCE = 20
+
+
+async def ready(url: str) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        for _ in range(600):
+            try:
+                if (await client.get(f"{url}/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def sequences_once(doc: dict[str, Any]) -> bool:
+    """Every event of the complaint applied exactly once: sequences 1..version in order."""
+    return [e["sequence"] for e in doc["timeline"]] == list(range(1, int(doc["version"]) + 1))
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=60)
+    args = parser.parse_args()
+    prefix = f"bench.{uuid.uuid4().hex[:8]}."
+    db_name = "bench_" + prefix.split(".")[1]
+    ports = {"routing": free_port(), "intake": free_port(), "reporting": free_port()}
+    mongodb = os.environ.get("KANDOO_MONGODB_URL", "mongodb://127.0.0.1:27017/")
+    env = os.environ | {
+        "KANDOO_KAFKA_BOOTSTRAP": os.environ.get("KANDOO_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+        "KANDOO_MONGODB_URL": mongodb,
+        "KANDOO_TOPIC_PREFIX": prefix,
+        "KANDOO_INSTANCE_ID": "bench",
+        "KANDOO_ENV": "test",
+        "KANDOO_DIRECTORY": str(ROOT / "deploy" / "config" / "directory.yaml"),
+        "KANDOO_RATE_PER_MINUTE_IP": "10000000",
+    }
+    procs = []
+    for name in ("routing", "intake", "reporting"):  # routing first: it creates the topics
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", f"kandoo.{name}"],
+                env=env | {"PORT": str(ports[name]), "KANDOO_MONGODB_DB": f"{db_name}_{name}"},
+                stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                cwd=ROOT,
+            )
+        )
+        await ready(f"http://127.0.0.1:{ports[name]}")
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb)
+    queue = mongo[f"{db_name}_reporting"]["queue_g1"]
+    complaints = mongo[f"{db_name}_reporting"]["complaints_g1"]
+    pending: dict[str, float] = {}
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    accepted: set[str] = set()
+    done = asyncio.Event()
+
+    async def watch() -> None:
+        while not (done.is_set() and not pending):
+            # the oldest few first: a report becomes visible after those submitted before
+            # it, and looking up every pending one would load the server being measured
+            for cid, started in list(pending.items())[:WATCH_AT_ONCE]:
+                if not await queue.find_one({"_id": cid}, {"_id": 1}):
+                    break
+                latencies.append(time.perf_counter() - started)
+                del pending[cid]
+            await asyncio.sleep(POLL_S)
+
+    try:
+        watcher = asyncio.create_task(watch())
+        rng = random.Random(1)
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{ports['intake']}", timeout=30
+        ) as http:
+
+            async def submit() -> None:
+                started = time.perf_counter()
+                answer = await http.post("/v1/complaints", json=body(rng))
+                statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+                if answer.status_code in (201, 202):
+                    cid = answer.json()["complaint_id"]
+                    accepted.add(cid)
+                    if answer.status_code == 201 and answer.json()["status"] == "routed":
+                        pending[cid] = started
+
+            tasks = []
+            begin = time.perf_counter()
+            for i in range(args.rate * args.seconds):
+                await asyncio.sleep(max(0.0, begin + i / args.rate - time.perf_counter()))
+                tasks.append(asyncio.create_task(submit()))
+            await asyncio.gather(*tasks)
+        done.set()
+        await asyncio.wait_for(watcher, 120)
+        for _ in range(600):  # every accepted report reaches the read model, once
+            if await complaints.count_documents({}) >= len(accepted):
+                break
+            await asyncio.sleep(0.1)
+        docs = await complaints.find({}, {"version": 1, "timeline.sequence": 1}).to_list()
+        in_model = {str(d["_id"]) for d in docs}
+        doubled = sum(1 for d in docs if not sequences_once(d))
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(30)
+        for name in ports:
+            await mongo.drop_database(f"{db_name}_{name}")
+        await mongo.close()
+        await delete_topics(env["KANDOO_KAFKA_BOOTSTRAP"], prefix)
+    ms = sorted(x * 1000 for x in latencies)
+    lost = len(accepted - in_model)
+    print(
+        f"end to end at {args.rate}/s for {args.seconds}s: submit -> in the department queue "
+        f"p50 {percentile(ms, 0.5):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms "
+        f"({len(ms)} measured, polled every {POLL_S * 1000:.0f} ms; statuses {statuses})"
+    )
+    print(
+        f"count check: {len(accepted)} accepted, {len(in_model)} in the read model, "
+        f"{lost} lost, {doubled} with a sequence applied twice or missing"
+    )
+    return 0 if lost == 0 and doubled == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
