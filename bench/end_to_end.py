@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from pymongo import AsyncMongoClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from intake import body  # noqa: E402
-from routing import delete_topics, free_port, percentile  # noqa: E402
+from routing import delete_topics, free_port, percentile, stop  # noqa: E402
 
 POLL_S = 0.025
 SAMPLE_EVERY = 5
@@ -142,10 +141,7 @@ async def main() -> int:
         in_model = {str(d["_id"]) for d in docs}
         doubled = sum(1 for d in docs if not sequences_once(d))
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(30)
+        stop(procs)
         for name in ports:
             await mongo.drop_database(f"{db_name}_{name}")
         await mongo.close()

@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import httpx  # only to wait for readiness
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from routing import TEXTS, delete_topics, free_port, percentile  # noqa: E402
+from routing import TEXTS, delete_topics, free_port, percentile, stop  # noqa: E402
 
 
 def body(rng: random.Random) -> dict[str, object]:
@@ -177,10 +176,7 @@ async def main() -> int:
         latencies, statuses = await sustained(port, args.rate, args.seconds)
         per_second, cap_statuses = await capacity(port, args.concurrency, args.seconds)
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(30)
+        stop(procs)
         await delete_topics(env["KANDOO_KAFKA_BOOTSTRAP"], prefix)
     ms = [x * 1000 for x in latencies]
     total = sum(statuses.values())

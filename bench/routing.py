@@ -77,6 +77,19 @@ async def delete_topics(bootstrap: str, prefix: str) -> None:
         await admin.close()
 
 
+def stop(procs: list[subprocess.Popen[bytes]], grace_s: float = 30) -> None:
+    """SIGTERM the services under test; whoever is not gone after `grace_s` is killed (a
+    slow goodbye must not cost the figures)."""
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -207,8 +220,7 @@ async def main() -> int:
         rate = await throughput(topics, bootstrap, args.commands)
         latencies = await latency(topics, bootstrap, args.rate, args.seconds)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+        stop([proc])
         await delete_topics(bootstrap, prefix)
     ms = [x * 1000 for x in latencies]
     print(

@@ -219,3 +219,6 @@ STATUS_AFTER: dict[type[Event], Status] = {
     ComplaintClosed: Status.CLOSED,
 }
 """Events that put a complaint in a fixed status (ComplaintRouted depends on `triage`)."""
+
+STATUS_AFTER_TYPE: dict[str, str] = {cls.TYPE: status.value for cls, status in STATUS_AFTER.items()}
+"""The same, by CloudEvents type, for consumers that read events as plain JSON."""

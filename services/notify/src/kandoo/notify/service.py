@@ -30,8 +30,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from kandoo.events.directory import Directory
+from kandoo.events.events import STATUS_AFTER_TYPE
 from kandoo.events.notices import Delivery, Notice, NoticeType
 from kandoo.events.topics import Topics
+from kandoo.events.values import OPEN_STATUSES
 from kandoo.notify.messages import render
 from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.rules import Case, ContactChannels, Recipient, Rule, Rules, recipients
@@ -40,20 +42,8 @@ from kandoo.runtime.kafka_io import consume_forever
 
 log = logging.getLogger("kandoo.notify")
 Doc = dict[str, Any]
-OPEN = {"submitted", "triage", "routed", "acknowledged", "in_progress", "reopened"}
-STATUS_AFTER = {
-    "complaint.submitted": "submitted",
-    "complaint.routed": "routed",
-    "complaint.rerouted": "routed",
-    "complaint.acknowledged": "acknowledged",
-    "complaint.assigned": "in_progress",
-    "complaint.resolved": "resolved",
-    "complaint.rejected": "rejected",
-    "complaint.reopened": "reopened",
-    "complaint.closed": "closed",
-    "complaint.forwarded": "forwarded",
-    "complaint.marked_duplicate": "duplicate",
-}
+OPEN = {s.value for s in OPEN_STATUSES}
+STATUS_AFTER = STATUS_AFTER_TYPE | {"complaint.routed": "routed"}  # triage: see evolve_case
 
 
 class PoisonEvent(ValueError):

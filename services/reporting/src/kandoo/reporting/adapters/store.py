@@ -34,7 +34,6 @@ MODELS = (
     "followers",
     "told",
 )
-SHARED = ("stats", "hotspots", "departments", "followers", "told")
 CHUNK = 50
 READ_CONCURRENCY = 8
 INSERT_CONCURRENCY = 4

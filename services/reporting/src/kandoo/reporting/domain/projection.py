@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kandoo.events.directory import Directory
+from kandoo.events.events import STATUS_AFTER_TYPE
 from kandoo.events.geo import geohash
 from kandoo.events.upcasting import upcast
 from kandoo.events.values import OPEN_STATUSES, Status
@@ -35,18 +36,7 @@ AWAITING_ACK = frozenset({Status.ROUTED.value, Status.TRIAGE.value, Status.REOPE
 UNCATEGORIZED = "uncategorized"
 CELL_PRECISION = 7
 
-FIXED_STATUS = {
-    "complaint.submitted": Status.SUBMITTED.value,
-    "complaint.marked_duplicate": Status.DUPLICATE.value,
-    "complaint.acknowledged": Status.ACKNOWLEDGED.value,
-    "complaint.assigned": Status.IN_PROGRESS.value,
-    "complaint.rerouted": Status.ROUTED.value,
-    "complaint.forwarded": Status.FORWARDED.value,
-    "complaint.resolved": Status.RESOLVED.value,
-    "complaint.rejected": Status.REJECTED.value,
-    "complaint.reopened": Status.REOPENED.value,
-    "complaint.closed": Status.CLOSED.value,
-}
+FIXED_STATUS = STATUS_AFTER_TYPE
 PRIVATE_DATA = ("reporter", "reporter_token_hash", "description")
 
 
