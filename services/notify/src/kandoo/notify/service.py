@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -173,7 +173,7 @@ class Notifier:
         assert self.consumer is not None
         batch = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=500)
         self.ready = True
-        attempts: list[Any] = []
+        attempts: list[tuple[str, Coroutine[Any, Any, None]]] = []
         cases: dict[str, Case] = {}
         for records in batch.values():
             for record in records:
@@ -183,14 +183,18 @@ class Notifier:
                     await self._poison(record, str(exc))
         for case in cases.values():
             await self.cases.replace_one({"_id": case.complaint_id}, _case_doc(case), upsert=True)
-        await asyncio.gather(*attempts)
+        # Different recipients at once; each recipient's messages in the order of events.
+        by_address: dict[str, list[Coroutine[Any, Any, None]]] = {}
+        for address, attempt in attempts:
+            by_address.setdefault(address, []).append(attempt)
+        await asyncio.gather(*(_in_order(queue) for queue in by_address.values()))
         if batch:
             await self.consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items()})
         return len(attempts)
 
     async def _plan(
         self, record: ConsumerRecord[bytes, bytes], cases: dict[str, Case]
-    ) -> list[Any]:
+    ) -> list[tuple[str, Coroutine[Any, Any, None]]]:
         try:
             event = json.loads(record.value)
             etype, subject = event["type"], str(event["subject"])
@@ -205,11 +209,12 @@ class Notifier:
             evolve_case(case, event)
         except KeyError as exc:
             raise PoisonEvent(f"{etype} without {exc}") from exc
-        planned = []
+        planned: list[tuple[str, Coroutine[Any, Any, None]]] = []
         for rule in self.rules.matching(etype):
             for recipient in recipients(rule, event, case, self.directory, self.channels):
                 for n, url in enumerate(recipient.urls):
-                    planned.append(self._first_attempt(rule, event, case, recipient, url, n))
+                    attempt = self._first_attempt(rule, event, case, recipient, url, n)
+                    planned.append((url, attempt))
         return planned
 
     async def _case(self, complaint_id: str) -> Case:
@@ -488,6 +493,11 @@ class Notifier:
                     await self._attempt(record)
                     sent += 1
         return sent
+
+
+async def _in_order(attempts: list[Coroutine[Any, Any, None]]) -> None:
+    for attempt in attempts:
+        await attempt
 
 
 def _case_doc(case: Case) -> Doc:
