@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaProducer
 
@@ -206,3 +207,25 @@ async def test_a_poison_event_goes_to_the_dead_letter_and_the_consumer_moves_on(
 
 def _assert(condition: bool) -> None:
     assert condition
+
+
+async def test_each_morning_admins_get_one_digest_of_their_overdue_items(n: Notify) -> None:
+    complaint = submit_en("gina@example.com", "Lamp post dark all night", lat=12.5520)
+    await n.client.call(complaint)
+    code = complaint.tracking_code
+    await eventually(lambda: _assert(any(code in p["title"] for p in n.web.to("eng-admin-2"))))
+    bangkok = ZoneInfo("Asia/Bangkok")
+    two_days_on = datetime.now(bangkok) + timedelta(days=2)
+    morning = two_days_on.replace(hour=9, minute=0, second=0, microsecond=0)
+    digest, _, client = build(n.settings, clock=lambda: morning.astimezone(UTC))
+    try:
+        assert await digest.send_digests() >= 1
+        digests = [p for p in n.web.to("eng-admin-2") if p["title"].startswith("สรุปเรื่องเกินกำหนด")]
+        assert len(digests) == 1
+        assert code in digests[0]["message"]
+        assert await digest.send_digests() == 0  # once a day
+        early = build(n.settings, clock=lambda: morning.replace(hour=6).astimezone(UTC))
+        assert await early[0].send_digests() == 0  # not before 08:00 Bangkok
+        await early[2].close()
+    finally:
+        await client.close()
