@@ -29,9 +29,13 @@ CACHE_LIMIT = 100_000
 
 @dataclass(frozen=True)
 class Parsed:
-    kind: str  # "event" or "notice"
     body: dict[str, Any]
     position: Position
+
+    @property
+    def kind(self) -> str:
+        """'event' (complaints.events) or 'notice' (notifications.events)."""
+        return "event" if self.position.tag == "e" else "notice"
 
 
 def parse(record: ConsumerRecord[bytes, bytes], tag: str) -> Parsed | None:
@@ -47,8 +51,7 @@ def parse(record: ConsumerRecord[bytes, bytes], tag: str) -> Parsed | None:
             "unreadable record %s[%d]@%d: %s", record.topic, record.partition, record.offset, exc
         )
         return None
-    kind = "event" if tag == "e" else "notice"
-    return Parsed(kind, body, Position(tag, record.partition, record.offset))
+    return Parsed(body, Position(tag, record.partition, record.offset))
 
 
 class Applier:

@@ -28,6 +28,8 @@ from kandoo.runtime.kafka_io import consume_forever
 
 log = logging.getLogger("kandoo.reporting")
 HEARTBEAT_S = 10.0
+GENERATION_CHECK_S = 1.0
+"""How often the projector asks whether a rebuild switched generations (not every batch)."""
 
 
 def position_key(topics: Topics, tp: TopicPartition) -> str:
@@ -66,6 +68,7 @@ class Projector:
         self.ready = False
         self._task: asyncio.Task[None] | None = None
         self._heartbeat_at = 0.0
+        self._generation_checked_at = 0.0
 
     async def start(self) -> None:
         generation = await self.meta.current()
@@ -102,7 +105,9 @@ class Projector:
     async def step(self, timeout_ms: int = 500) -> int:
         """One batch: read, apply, write, commit. The number of events applied."""
         assert self.consumer is not None
-        await self._follow_generation()
+        if time.monotonic() - self._generation_checked_at > GENERATION_CHECK_S:
+            await self._follow_generation()
+            self._generation_checked_at = time.monotonic()
         if time.monotonic() - self._heartbeat_at > HEARTBEAT_S:
             await self.meta.heartbeat(self.settings.instance_id, self.applier.models.generation)
             self._heartbeat_at = time.monotonic()
