@@ -35,6 +35,7 @@ from kandoo.events.ids import tracking_code
 from kandoo.events.lifecycle import handle
 from kandoo.events.refusals import Refusal
 from kandoo.events.state import ComplaintState
+from kandoo.events.topics import Topics
 from kandoo.events.values import Actor, Classification, Location, ReporterContact, Role, Status
 from kandoo.reporting.adapters.replay import rebuild
 from kandoo.reporting.settings import ReportingSettings
@@ -166,10 +167,13 @@ async def main(n_events: int) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     events_topic = f"{prefix}complaints.events"
+    # The product's own topic settings: the log is kept forever. (With the broker's default
+    # 7-day retention the back-dated histories below are deleted under the replay.)
     await admin.create_topics(
         [
-            NewTopic(events_topic, PARTITIONS, 1),
-            NewTopic(f"{prefix}notifications.events", PARTITIONS, 1),
+            NewTopic(s.name, s.partitions, 1, topic_configs=s.config())
+            for s in Topics(prefix).specs([], PARTITIONS)
+            if s.name in (events_topic, f"{prefix}notifications.events")
         ]
     )
     await admin.close()

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from aiokafka import AIOKafkaProducer
+import pytest
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from kandoo.events.topics import Topics
 from kandoo.reporting.adapters.export import export
+from kandoo.reporting.adapters.replay import LogGone, LogReader, Window
 from kandoo.reporting.bootstrap import build
 from tests.conftest import Servers, TopicFactory
 from tests.integration.reporting.conftest import reporting_settings
@@ -141,3 +144,32 @@ async def test_an_export_holds_exactly_the_events_of_its_window(
         assert {row["subject"] for row in table} == {"c-0003"}
     finally:
         await r.stop()
+
+
+async def test_a_replay_fails_when_records_are_deleted_under_it(
+    servers: Servers, unique: str, make_topic: TopicFactory
+) -> None:
+    """Retention deleting the start of the log while a replay reads it must stop the replay,
+    never let it skip ahead and build read models with complaints missing."""
+    settings = reporting_settings(servers, unique)
+    topics = Topics(settings.topic_prefix)
+    await make_topic("complaints.events")
+    await make_topic("notifications.events")
+    now = datetime.now(UTC)
+    await produce(
+        servers,
+        topics.events,
+        [submitted("c-a", now), routed("c-a", now, "engineering"), submitted("c-b", now)],
+    )
+    async with LogReader(settings, [topics.events, topics.notifications]) as reader:
+        window = Window(await reader.beginnings(), await reader.ends())
+        assert window.total == 3
+        admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_records({TopicPartition(topics.events, 0): RecordsToDelete(2)})
+        finally:
+            await admin.close()
+        with pytest.raises(LogGone, match="retention"):
+            async for _ in reader.read(window):
+                pass

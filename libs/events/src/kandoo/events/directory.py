@@ -6,6 +6,7 @@ Hua Hin. The lifecycle reads it through `Context`.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,12 @@ class Directory(Frozen):
             raise ValueError("triage and escalation departments must be in the directory")
         return self
 
+    @cached_property
+    def _departments_by_code(self) -> dict[str, Department]:
+        return {d.code: d for d in self.departments}
+
     def department(self, code: str) -> Department | None:
-        return next((d for d in self.departments if d.code == code), None)
+        return self._departments_by_code.get(code)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

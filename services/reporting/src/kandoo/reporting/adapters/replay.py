@@ -17,14 +17,16 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import OffsetOutOfRangeError
+from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from kandoo.events.directory import Directory
 from kandoo.events.topics import Topics
 from kandoo.reporting.adapters.applier import Applier, Parsed, parse
 from kandoo.reporting.adapters.projector import position_key, tag_of
-from kandoo.reporting.adapters.store import MODELS, Doc, Meta, ReadModels
-from kandoo.reporting.domain.projection import Projection, Update, fold_deltas, queue_entry
+from kandoo.reporting.adapters.store import MODELS, Doc, Meta, ReadModels, bulk
+from kandoo.reporting.domain.projection import Applied, Projection, Update, queue_entry
 from kandoo.reporting.settings import ReportingSettings
 
 log = logging.getLogger("kandoo.reporting")
@@ -32,6 +34,10 @@ Progress = Callable[[int, int], None]
 """Called with (records read, records to read) as a replay goes."""
 
 Records = list[ConsumerRecord[bytes, bytes]]
+
+
+class LogGone(RuntimeError):
+    """Part of the log a replay needs is no longer on the broker."""
 
 
 @dataclass
@@ -45,6 +51,14 @@ class Window:
     def total(self) -> int:
         return sum(max(self.ends[tp] - self.starts[tp], 0) for tp in self.ends)
 
+    def by_partition(self) -> list[Window]:
+        """The window cut into one window per partition that has records in it."""
+        return [
+            Window(self.starts, {t: (self.ends if t == tp else self.starts)[t] for t in self.ends})
+            for tp in self.ends
+            if self.ends[tp] > self.starts[tp]
+        ]
+
 
 class LogReader:
     """A groupless consumer over some topics, for reading windows of their partitions."""
@@ -55,7 +69,9 @@ class LogReader:
             bootstrap_servers=settings.kafka_bootstrap,
             isolation_level="read_committed",
             enable_auto_commit=False,
-            auto_offset_reset="earliest",
+            # Never skip silently: records deleted under the reader (retention) must
+            # fail the replay, not leave holes in what it builds.
+            auto_offset_reset="none",
             max_partition_fetch_bytes=8 * 1024 * 1024,
             fetch_max_bytes=32 * 1024 * 1024,
         )
@@ -103,7 +119,13 @@ class LogReader:
             self.consumer.seek(tp, window.starts[tp])
         self.consumer.pause(*[tp for tp in self.partitions if tp not in todo])
         while todo:
-            batch = await self.consumer.getmany(timeout_ms=1000, max_records=max_records)
+            try:
+                batch = await self.consumer.getmany(timeout_ms=1000, max_records=max_records)
+            except OffsetOutOfRangeError as e:
+                raise LogGone(
+                    f"records were deleted while the replay read them ({e}); the topic's "
+                    "retention must be forever (retention.ms=-1) for a replay to be whole"
+                ) from e
             out: Records = []
             for tp, records in batch.items():
                 out += [r for r in records if r.offset < window.ends[tp]]
@@ -120,18 +142,7 @@ def parse_all(topics: Topics, records: Records) -> list[Parsed]:
     return [p for r in records if (p := parse(r, tag_of(topics, r.topic))) is not None]
 
 
-def merge_update(into: Update, more: Update) -> None:
-    into.inc.update(more.inc)
-    into.on_insert.update(more.on_insert)
-    for k, v in more.add_to_set.items():
-        into.add_to_set.setdefault(k, []).extend(x for x in v if x not in into.add_to_set[k])
-    for k, v in more.push.items():
-        into.push.setdefault(k, []).extend(v)
-    for m, o in more.markers.items():
-        into.markers[m] = max(into.markers.get(m, -1), o)
-
-
-def shared_document(doc_id: str, u: Update) -> Doc:
+def shared_document(doc_id: str, u: Update, markers: dict[str, int]) -> Doc:
     """The stored form of a shared document built from nothing (what the upserts make)."""
     doc: Doc = {"_id": doc_id, **u.on_insert}
     for key, value in u.inc.items():
@@ -144,48 +155,105 @@ def shared_document(doc_id: str, u: Update) -> Doc:
         doc[key] = list(dict.fromkeys(values))
     for key, values in u.push.items():
         doc[key] = list(values)
-    doc["applied"] = dict(u.markers)
+    doc["applied"] = dict(markers)
     return doc
 
 
 class MemoryBuild:
-    """Read models folded in memory, for a generation that nobody else writes yet."""
+    """Read models folded in memory, for a generation that nobody else writes yet.
+
+    A complaint's events all live in one partition, so once a partition has been read
+    whole its complaints' documents are final and can be written (`write_documents`) while
+    the next partition is folded. Shared documents are written last (`write_shared`); they
+    hold every record read, so their markers are the last offsets read.
+    """
 
     def __init__(self, directory: Directory) -> None:
-        self.projection = Projection(directory)
+        self.projection = Projection(directory, incremental=False)
         self.shared: dict[tuple[str, str], Update] = {}
+        self.reached: dict[str, int] = {}
+        self.touched: dict[str, None] = {}  # complaints changed since the last write
+        self.written: set[str] = set()
+        self.shared_written: set[tuple[str, str]] = set()
 
     def apply(self, parsed: list[Parsed], until: datetime | None = None) -> int:
         applied = 0
+        projection, reached = self.projection, self.reached
         for p in parsed:
+            reached[p.position.marker] = p.position.offset
             if until is not None and datetime.fromisoformat(str(p.body["time"])) > until:
                 continue
             if p.kind == "notice":
-                self.projection.apply_notice(p.body, p.position)
-            else:
-                applied += self.projection.apply(p.body, p.position).value == "applied"
-        changes = self.projection.take()
-        for key, u in fold_deltas(changes.deltas, {}).items():
-            if key in self.shared:
-                merge_update(self.shared[key], u)
-            else:
-                self.shared[key] = u
+                projection.apply_notice(p.body, p.position)
+            elif projection.apply(p.body, p.position) is Applied.APPLIED:
+                applied += 1
+                self.touched[str(p.body["subject"])] = None
+        for d in projection.take().deltas:
+            u = self.shared.get((d.collection, d.doc_id))
+            if u is None:
+                u = self.shared[(d.collection, d.doc_id)] = Update()
+            for k, v in d.inc.items():
+                u.inc[k] += v
+            u.on_insert.update(d.on_insert)
+            for k, v in d.add_to_set.items():
+                values = u.add_to_set.setdefault(k, [])
+                if v not in values:
+                    values.append(v)
+            for k, v in d.push.items():
+                u.push.setdefault(k, []).append(v)
         return applied
 
-    async def write(self, models: ReadModels) -> None:
-        docs = [d for d in self.projection.docs.values() if d is not None]
-        by_model: dict[str, list[Doc]] = {
-            "complaints": docs,
-            "queue": [q for d in docs if (q := queue_entry(d)) is not None],
-            "tracking": [
-                {"_id": d["tracking_code"], "complaint_id": d["_id"]}
-                for d in docs
-                if "tracking_code" in d
-            ],
-        }
-        for (model, doc_id), u in self.shared.items():
-            by_model.setdefault(model, []).append(shared_document(doc_id, u))
+    def take_documents(self) -> tuple[dict[str, list[Doc]], dict[str, list[Doc]]]:
+        """Complaint, queue and tracking documents changed since the last call: (new ones,
+        ones written before, to replace), by model."""
+        fresh: dict[str, list[Doc]] = {"complaints": [], "queue": [], "tracking": []}
+        again: dict[str, list[Doc]] = {"complaints": [], "queue": [], "tracking": []}
+        for cid in self.touched:
+            doc = self.projection.docs.get(cid)
+            if doc is None:
+                continue
+            into = again if cid in self.written else fresh
+            self.written.add(cid)
+            into["complaints"].append(doc)
+            if (q := queue_entry(doc)) is not None:
+                into["queue"].append(q)
+            if "tracking_code" in doc:
+                into["tracking"].append({"_id": doc["tracking_code"], "complaint_id": cid})
+        self.touched = {}
+        return fresh, again
+
+    async def write_documents(self, models: ReadModels) -> None:
+        fresh, again = self.take_documents()
+        await _write_documents(models, fresh, again)
+
+    async def write_shared(self, models: ReadModels) -> None:
+        shared = dict(self.shared)
+        for key, (counts, on_insert) in self.projection.state_counters().items():
+            u = shared[key] = shared.get(key) or Update()
+            u.on_insert.update(on_insert)
+            u.inc.update(counts)
+        self.shared_written = set(shared)
+        by_model: dict[str, list[Doc]] = {}
+        for (model, doc_id), u in shared.items():
+            by_model.setdefault(model, []).append(shared_document(doc_id, u, self.reached))
         await asyncio.gather(*[models.insert_fresh(m, d) for m, d in by_model.items()])
+
+    async def write(self, models: ReadModels) -> None:
+        await self.write_documents(models)
+        await self.write_shared(models)
+
+
+async def _write_documents(
+    models: ReadModels, fresh: dict[str, list[Doc]], again: dict[str, list[Doc]]
+) -> None:
+    # A complaint met again in a later partition (never, while routing keys events by
+    # complaint) would hold a stale queue entry: replace whole, and drop a closed one's.
+    for doc in again["complaints"]:
+        await models["queue"].delete_one({"_id": doc["_id"]})
+    for model, docs in again.items():
+        await bulk(models[model], [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs])
+    for model, docs in fresh.items():
+        await models.insert_fresh(model, docs)
 
 
 @dataclass
@@ -215,28 +283,30 @@ async def rebuild(
     models = ReadModels(db, new)
     await models.drop()  # leftovers of an interrupted rebuild
     started = time.perf_counter()
+    await models.ensure_indexes()  # on empty collections: built as the documents go in
     build = MemoryBuild(directory)
     records = events = 0
     async with LogReader(settings, [topics.events, topics.notifications]) as reader:
         window = Window(await reader.beginnings(), await reader.ends())
-        async for batch in reader.read(window):
-            records += len(batch)
-            events += build.apply(parse_all(topics, batch))
-            if progress is not None:
-                progress(records, window.total)
-        folded = time.perf_counter()
-        await build.write(models)
-        log.info(
-            "rebuild: %d records folded in %.1fs, written in %.1fs",
-            records,
-            folded - started,
-            time.perf_counter() - folded,
-        )
-        await models.ensure_indexes()
+        # One partition at a time: its complaints are written while the next is folded
+        # (the database works on the other core), one write after the other.
+        writing: asyncio.Task[None] | None = None
+        for part in window.by_partition():
+            async for batch in reader.read(part, max_records=5_000):
+                records += len(batch)
+                events += build.apply(parse_all(topics, batch))
+                if progress is not None:
+                    progress(records, window.total)
+            writing = asyncio.create_task(_after(writing, build.take_documents(), models))
+        phases = {"read and fold": time.perf_counter() - started}
+        if writing is not None:
+            await writing
+        await build.write_shared(models)
+        phases["writes after the fold"] = time.perf_counter() - started - sum(phases.values())
         # Catch up with what arrived during the rebuild, as the live projector would.
         applier = Applier(models, directory)
         applier.projection.docs.update(build.projection.docs)
-        applier.markers.update({k: dict(u.markers) for k, u in build.shared.items()})
+        applier.markers.update({k: dict(build.reached) for k in build.shared_written})
         reached = window.ends
         while True:
             ends = await reader.ends()
@@ -246,11 +316,27 @@ async def rebuild(
                 records += len(batch)
                 events += await applier.apply(parse_all(topics, batch))
             reached = ends
+        phases["catch-up"] = time.perf_counter() - started - sum(phases.values())
+        log.info(
+            "rebuild of %d records: %s",
+            records,
+            ", ".join(f"{name} {seconds:.1f}s" for name, seconds in phases.items()),
+        )
         seconds = time.perf_counter() - started
         await meta.switch(new, {position_key(topics, tp): o for tp, o in reached.items()})
     await _wait_for_projectors(meta, new, switch_wait_s)
     await ReadModels(db, old).drop()
     return RebuildResult(new, events, records, seconds)
+
+
+async def _after(
+    previous: asyncio.Task[None] | None,
+    documents: tuple[dict[str, list[Doc]], dict[str, list[Doc]]],
+    models: ReadModels,
+) -> None:
+    if previous is not None:
+        await previous
+    await _write_documents(models, *documents)
 
 
 async def _wait_for_projectors(meta: Meta, generation: int, wait_s: float) -> None:

@@ -142,7 +142,6 @@ class ReadModels:
         """Indexes MongoDB uses for the queries (FerretDB keeps but does not use them)."""
         await self["queue"].create_index([("department", 1), ("due", 1)])
         await self["stats"].create_index([("department", 1), ("day", 1)])
-        await self["complaints"].create_index("tracking_code")
         await self["complaints"].create_index("submitted_at")
 
 

@@ -37,6 +37,15 @@ UNCATEGORIZED = "uncategorized"
 CELL_PRECISION = 7
 
 FIXED_STATUS = STATUS_AFTER_TYPE
+COUNTED = frozenset(
+    {
+        "complaint.routed",
+        "complaint.acknowledged",
+        "complaint.resolved",
+        "complaint.sla_breached",
+    }
+)
+"""The event types that count in the daily statistics."""
 PRIVATE_DATA = ("reporter", "reporter_token_hash", "description")
 
 
@@ -143,10 +152,15 @@ class Projection:
     complaint known not to exist yet. The caller loads what a batch needs before `apply`.
     """
 
-    def __init__(self, directory: Directory) -> None:
+    def __init__(self, directory: Directory, incremental: bool = True) -> None:
         self.directory = directory
         self.docs: dict[str, dict[str, Any] | None] = {}
         self.changes = Changes()
+        # A fold from nothing (rebuild, as-of) writes whole documents at the end: it keeps
+        # no per-event complaint/queue changes and no +1/-1 deltas of current-state
+        # counters, only the states each complaint passed through (`state_counters`).
+        self.incremental = incremental
+        self.passed: dict[str, set[State | None]] = {}
 
     def take(self) -> Changes:
         changes, self.changes = self.changes, Changes()
@@ -172,10 +186,13 @@ class Projection:
         new = _evolve(old, cid, event, etype, data, at, self.directory)
         self._stats(old, new, etype, data, at, pos)
         self._followers(new, etype, data, pos)
-        self._state_deltas(old, new, pos)
         self.docs[cid] = new
-        self.changes.complaints[cid] = new
-        self.changes.queue[cid] = queue_entry(new)
+        if self.incremental:
+            self._state_deltas(old, new, pos)
+            self.changes.complaints[cid] = new
+            self.changes.queue[cid] = queue_entry(new)
+        else:
+            self.passed.setdefault(cid, set()).add(state_of(new))
         if etype == "complaint.submitted":
             self.changes.tracking[new["tracking_code"]] = cid
         self.changes.applied[etype] += 1
@@ -220,6 +237,8 @@ class Projection:
     ) -> None:
         category = new.get("category") or UNCATEGORIZED
         department = new.get("department")
+        if etype not in COUNTED:
+            return
         inc: dict[str, int] = {}
         day = local_day(at)
         if etype == "complaint.routed" and not (old and old.get("routed_at")):
@@ -276,19 +295,43 @@ class Projection:
                     Delta(collection, doc_id, pos, inc={name: change}, on_insert=dict(on_insert))
                 )
 
+    def state_counters(self) -> dict[tuple[str, str], tuple[dict[str, int], dict[str, Any]]]:
+        """The current-state counters (hotspots, open per department) of a fold from nothing:
+        (collection, id) -> (counts, fields set on insert). Equal to what the +1/-1 deltas of
+        an incremental fold leave, zeros included for states complaints have left."""
+        out: dict[tuple[str, str], tuple[dict[str, int], dict[str, Any]]] = {}
+        for cid, states in self.passed.items():
+            doc = self.docs.get(cid)
+            now = state_of(doc) if doc else None
+            for state in states | {now}:
+                for (collection, doc_id, name, on_insert), one in _counts(state).items():
+                    counts, _ = out.setdefault((collection, doc_id), ({}, dict(on_insert)))
+                    counts[name] = counts.get(name, 0) + (one if state == now else 0)
+        return out
+
 
 Contribution = tuple[str, str, str, tuple[tuple[str, Any], ...]]
+State = tuple[str, str, str, str | None]
+"""What decides a complaint's current-state counters: cell, category, status, department."""
+
+
+def state_of(doc: Mapping[str, Any]) -> State | None:
+    if doc.get("defect") or not doc.get("status"):
+        return None
+    return (doc["cell"], doc.get("category") or UNCATEGORIZED, doc["status"], doc.get("department"))
 
 
 def contributions(doc: Mapping[str, Any] | None) -> dict[Contribution, int]:
     """What one complaint adds to the counters of current state."""
-    if not doc or doc.get("defect") or not doc.get("status"):
+    return _counts(state_of(doc)) if doc else {}
+
+
+def _counts(state: State | None) -> dict[Contribution, int]:
+    if state is None:
         return {}
+    cell, category, status, department = state
     out: dict[Contribution, int] = {}
-    status, category = doc["status"], doc.get("category") or UNCATEGORIZED
-    cell = doc["cell"]
     out[("hotspots", cell, f"{category}.{status}", (("cell", cell),))] = 1
-    department = doc.get("department")
     if department and status in OPEN:
         dept = (("department", department),)
         out[("departments", department, "open", dept)] = 1
@@ -441,7 +484,9 @@ def _evolve(
             )
         case "complaint.reporter_data_erased":
             doc["reporter"] = {"erased": True}
-    department = directory.department(doc.get("department") or "")
-    if department is not None:
-        doc["department_name"] = {"th": department.name_th, "en": department.name_en}
+    code = doc.get("department")
+    if code != (old or {}).get("department"):
+        department = directory.department(code or "")
+        if department is not None:
+            doc["department_name"] = {"th": department.name_th, "en": department.name_en}
     return doc
