@@ -1,5 +1,4 @@
-"""`python -m kandoo.events schema [PATH]`: write the JSON Schema of events and commands;
-`python -m kandoo.events asyncapi [PATH]`: write the AsyncAPI document of the topics."""
+"""`python -m kandoo.events schema [PATH]`: write the JSON Schema of events and commands."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from kandoo.events.asyncapi import document
 from kandoo.events.schema import render
 
 
@@ -16,11 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     schema = sub.add_parser("schema", help="write the JSON Schema of every event and command")
     schema.add_argument("path", nargs="?", default="docs/events.schema.json")
-    asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI document of the topics")
-    asyncapi.add_argument("path", nargs="?", default="docs/asyncapi.yaml")
     args = parser.parse_args(argv)
-    text = render() if args.command == "schema" else document()
-    Path(args.path).write_text(text, encoding="utf-8")
+    Path(args.path).write_text(render(), encoding="utf-8")
     print(f"wrote {args.path}", file=sys.stderr)
     return 0
 

@@ -10,6 +10,7 @@ import signal
 
 from kandoo.notify.bootstrap import build
 from kandoo.notify.settings import NotifySettings
+from kandoo.runtime.loop import run as run_on_uvloop
 
 
 async def run(settings: NotifySettings) -> None:
@@ -37,5 +38,5 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kandoo-notify", description=__doc__)
     parser.add_argument("command", choices=["run"], nargs="?", default="run")
     parser.parse_args(argv)
-    asyncio.run(run(NotifySettings()))
+    run_on_uvloop(run(NotifySettings()))
     return 0

@@ -24,6 +24,7 @@ from kandoo.reporting.adapters.export import export
 from kandoo.reporting.adapters.replay import as_of, rebuild
 from kandoo.reporting.bootstrap import build
 from kandoo.reporting.settings import ReportingSettings
+from kandoo.runtime.loop import run as run_on_uvloop
 
 
 def moment(text: str) -> datetime:
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{result.rate:.0f} records/s{note}"
             )
 
-        print(asyncio.run(_with_db(settings, do_rebuild)))
+        print(run_on_uvloop(_with_db(settings, do_rebuild)))
         return 0
     if args.command == "export":
 

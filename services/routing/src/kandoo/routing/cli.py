@@ -20,6 +20,7 @@ from kandoo.routing.classify.data import read_jsonl
 from kandoo.routing.classify.evaluate import evaluate
 from kandoo.routing.classify.learn import corrections_from_log, load_or_train, train_and_save
 from kandoo.routing.settings import RoutingSettings
+from kandoo.runtime.loop import run as run_on_uvloop
 
 
 async def run(settings: RoutingSettings) -> int:
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = RoutingSettings()
     if args.command == "run":
         with contextlib.suppress(KeyboardInterrupt):
-            return asyncio.run(run(settings))
+            return run_on_uvloop(run(settings))
         return 0
     return asyncio.run(show_state(settings, args.complaint_id))
 
