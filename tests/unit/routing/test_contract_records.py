@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kandoo.events import commands as c
-from kandoo.events.asyncapi import CommandAccepted, CommandRefused, DepartmentFeedRecord
 from kandoo.events.decide import Context
 from kandoo.events.directory import load_directory
 from kandoo.events.lifecycle import handle
+from kandoo.events.records import CommandAccepted, CommandRefused, DepartmentFeedRecord
 from kandoo.events.refusals import Refusal
 from kandoo.events.state import ComplaintState
 from kandoo.events.values import Actor, Classification, Location, ReporterContact, Role

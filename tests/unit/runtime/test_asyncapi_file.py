@@ -1,4 +1,4 @@
-"""docs/asyncapi.yaml is what `python -m kandoo.events asyncapi` writes today, and it
+"""docs/asyncapi.yaml is what `python -m kandoo.runtime.asyncapi` writes today, and it
 describes every topic of the platform."""
 
 from __future__ import annotations
@@ -7,15 +7,15 @@ from pathlib import Path
 
 import yaml
 
-from kandoo.events.asyncapi import document
 from kandoo.events.topics import Topics
+from kandoo.runtime.asyncapi import document
 
 COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "asyncapi.yaml"
 
 
 def test_the_committed_asyncapi_document_is_fresh() -> None:
     assert COMMITTED.read_text(encoding="utf-8") == document(), (
-        "docs/asyncapi.yaml is stale: run `uv run python -m kandoo.events asyncapi`"
+        "docs/asyncapi.yaml is stale: run `uv run python -m kandoo.runtime.asyncapi`"
     )
 
 
