@@ -63,6 +63,12 @@ def update_op(doc_id: str, u: Update) -> UpdateOne:
     return UpdateOne({"_id": doc_id}, spec, upsert=True)
 
 
+async def is_ferretdb(db: AsyncDatabase[Doc]) -> bool:
+    """Whether the server is FerretDB (its buildInfo names its own version)."""
+    info = await db.client.admin.command("buildInfo")
+    return "ferretdbVersion" in info
+
+
 class ReadModels:
     """One generation of the read-model collections."""
 
@@ -139,7 +145,11 @@ class ReadModels:
             await self.db.drop_collection(f"{model}_g{self.generation}")
 
     async def ensure_indexes(self) -> None:
-        """Indexes MongoDB uses for the queries (FerretDB keeps but does not use them)."""
+        """Indexes MongoDB uses for the queries. FerretDB 1.24 answers those queries without
+        them (it pushes down only `_id`) yet keeps them up to date on every write: skipped
+        there (docs/decisions/0004)."""
+        if await is_ferretdb(self.db):
+            return
         await self["queue"].create_index([("department", 1), ("due", 1)])
         await self["stats"].create_index([("department", 1), ("day", 1)])
         await self["complaints"].create_index("submitted_at")
