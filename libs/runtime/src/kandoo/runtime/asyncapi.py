@@ -12,6 +12,7 @@ writes or reads with the pydantic model of its records; FastStream renders it as
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,92 +30,87 @@ VERSION = "1.0.0"
 DEFAULT_PATH = "docs/asyncapi.yaml"
 
 
-def broker(topics: Topics | None = None, departments: tuple[str, ...] = ()) -> KafkaBroker:
-    """A broker that only describes: who writes and reads which topic, with what records."""
-    t = topics or Topics()
-    b = KafkaBroker("localhost:9092", description="Apache Kafka (KRaft)")
-    command: Any = Command
+@dataclass(frozen=True)
+class Flow:
+    """One topic: who writes it, what its records are, and who reads it (and why)."""
 
-    b.publisher(
-        t.commands,
-        title="intake: complaints.commands",
-        description=(
+    topic: str
+    writer: str
+    schema: Any
+    about: str
+    readers: tuple[tuple[str, str | None, str], ...] = ()  # (service, group, what it does)
+
+
+def flows(t: Topics, departments: tuple[str, ...] = ()) -> list[Flow]:
+    feed_about = (
+        "One topic per department: a view of the whole complaint on every change that "
+        "concerns it (routed, rerouted away, acted on). Department systems subscribe to "
+        "their own topic with their own consumer group."
+    )
+    dlq_about = (
+        "Records that could not be handled, unchanged, with headers `error` and "
+        "`source_offset`; an operator replays them after a fix."
+    )
+    return [
+        Flow(
+            t.commands,
+            "intake",
+            Command,
             "Every request to change a complaint, keyed by complaint id (commands and events "
             "of one complaint share a partition number). Written by intake (citizens, staff, "
-            "Open311) and by routing's deadline watcher."
+            "Open311) and by routing's deadline watcher.",
+            (("routing", None, "decides each command against the complaint's state, once"),),
         ),
-        schema=command,
-    )
-    b.subscriber(
-        t.commands,
-        title="routing: complaints.commands",
-        description="Routing decides each command against the complaint's state, exactly once.",
-    )(_describe(command))
-    b.publisher(
-        t.events,
-        title="routing: complaints.events",
-        description=(
+        Flow(
+            t.events,
+            "routing",
+            Envelope,
             "The append-only log (kept forever): CloudEvents 1.0, structured mode, keyed by "
             "complaint id, written in Kafka transactions; read with isolation.level="
-            "read_committed. `data` by `type`: docs/events.schema.json."
-        ),
-        schema=Envelope,
-    )
-    for service in ("reporting", "notify"):
-        b.subscriber(
-            t.events,
-            group_id=f"kandoo-{service}",
-            title=f"{service}: complaints.events",
-            description=f"{service.capitalize()} folds the log into its own state.",
-        )(_describe(Envelope))
-    b.publisher(
-        t.command_results,
-        title="routing: complaints.command-results",
-        description="The outcome of each command, for the intake instance whose caller waits.",
-        schema=CommandResult,
-    )
-    b.subscriber(
-        t.command_results,
-        title="intake: complaints.command-results",
-        description="Each intake instance reads all partitions without a group.",
-    )(_describe(CommandResult))
-    b.publisher(
-        t.notifications,
-        title="notify: notifications.events",
-        description=(
-            "What notify sent, or failed to send, to whom (role and channel; no addresses)."
-        ),
-        schema=Notice,
-    )
-    b.subscriber(
-        t.notifications,
-        group_id="kandoo-reporting",
-        title="reporting: notifications.events",
-        description="Reporting shows in each complaint who was told what.",
-    )(_describe(Notice))
-    feed = routed_topic("{department}")
-    for name in (feed, *[t.routed(d) for d in departments]):
-        b.publisher(
-            name,
-            title=f"routing: {name}",
-            description=(
-                "One topic per department: a view of the whole complaint on every change "
-                "that concerns it (routed, rerouted away, acted on). Department systems "
-                "subscribe to their own topic with their own consumer group."
+            "read_committed. `data` by `type`: docs/events.schema.json.",
+            (
+                ("reporting", "kandoo-reporting", "folds the log into read models"),
+                ("notify", "kandoo-notify", "tells reporters, admins and supervisors"),
             ),
-            schema=DepartmentFeedRecord,
-        )
-    for spec in t.specs([]):
-        if not spec.name.endswith(DLQ_SUFFIX):
-            continue
-        b.publisher(
-            spec.name,
-            title=f"dead letters: {spec.name}",
-            description=(
-                "Records that could not be handled, unchanged, with headers `error` and "
-                "`source_offset`; an operator replays them after a fix."
-            ),
-        )
+        ),
+        Flow(
+            t.command_results,
+            "routing",
+            CommandResult,
+            "The outcome of each command, for the intake instance whose caller waits.",
+            (("intake", None, "reads every partition in each instance, without a group"),),
+        ),
+        Flow(
+            t.notifications,
+            "notify",
+            Notice,
+            "What notify sent, or failed to send, to whom (role and channel; no addresses).",
+            (("reporting", "kandoo-reporting", "shows in each complaint who was told what"),),
+        ),
+        *[
+            Flow(name, "routing", DepartmentFeedRecord, feed_about)
+            for name in (routed_topic("{department}"), *[t.routed(d) for d in departments])
+        ],
+        *[
+            Flow(s.name, "dead letters", None, dlq_about)
+            for s in t.specs([])
+            if s.name.endswith(DLQ_SUFFIX)
+        ],
+    ]
+
+
+def broker(topics: Topics | None = None, departments: tuple[str, ...] = ()) -> KafkaBroker:
+    """A broker that only describes: who writes and reads which topic, with what records."""
+    b = KafkaBroker("localhost:9092", description="Apache Kafka (KRaft)")
+    for f in flows(topics or Topics(), departments):
+        b.publisher(f.topic, title=f"{f.writer}: {f.topic}", description=f.about, schema=f.schema)
+        for service, group, does in f.readers:
+            b.subscriber(
+                f.topic,
+                group_id=group,
+                title=f"{service}: {f.topic}",
+                description=f"{service.capitalize()} {does}.",
+            )(_describe(f.schema))
     return b
 
 
