@@ -3,6 +3,10 @@
 Each service runs as `python -m kandoo.<service>`; its output is shown with its name in
 front, a crashed service is restarted with back-off, and Ctrl-C stops everything. A
 service counts as built once its package has a `__main__` module: nothing else is started.
+
+E-mail goes nowhere real: a local SMTP catcher on port 1025 takes every message notify
+sends (staff addresses of the directory included), prints who got what, and keeps each
+one as a `.eml` file under `.cache/local/dev/mail/`.
 """
 
 from __future__ import annotations
@@ -10,11 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import itertools
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass
+from email import message_from_bytes
+from email.header import decode_header, make_header
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import localservers
@@ -44,6 +53,41 @@ SERVICES = (
     Service("notify", 8004, ("/metrics", "/healthz")),
 )
 RESTART_BACKOFF_S = (1, 2, 5, 10, 30)
+MAIL_PORT = 1025
+
+
+class MailCatcher:
+    """An SMTP server (aiosmtpd, in a thread of its own) that keeps and shows each message."""
+
+    def __init__(self, folder: Path) -> None:
+        from aiosmtpd.controller import Controller  # a development dependency
+
+        self.folder = folder
+        self.numbers = itertools.count(1)
+        self.controller = Controller(self, hostname="127.0.0.1", port=MAIL_PORT)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd)
+        message = message_from_bytes(envelope.content)
+        subject = str(make_header(decode_header(message["Subject"] or "")))
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{next(self.numbers):04d}.eml"
+        (self.folder / name).write_bytes(envelope.content)
+        to = ", ".join(envelope.rcpt_tos)
+        print(f"{'mail':>9} | to {to}: {subject}  ({self.folder.name}/{name})", flush=True)
+        return "250 OK"
+
+
+def start_mail_catcher(folder: Path) -> MailCatcher | None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if localservers.port_open(MAIL_PORT):
+        print(f"port {MAIL_PORT} is taken: e-mail goes to whatever listens there", flush=True)
+        return None
+    try:
+        catcher = MailCatcher(folder)
+    except ImportError:
+        print("aiosmtpd is not installed (uv sync): e-mail will fail and be retried", flush=True)
+        return None
+    catcher.controller.start()
+    return catcher
 
 
 async def pipe_output(name: str, stream: asyncio.StreamReader) -> None:
@@ -89,24 +133,34 @@ async def supervise(service: Service, env: dict[str, str], stopping: asyncio.Eve
 
 
 async def run_services(profile: localservers.Profile) -> None:
+    mail = profile.state_dir / "mail"
+    catcher = start_mail_catcher(mail)
     env = os.environ | {
         "KANDOO_ENV": "development",
         "KANDOO_KAFKA_BOOTSTRAP": profile.bootstrap,
         "KANDOO_MONGODB_URL": profile.mongodb_url,
     }
+    if catcher is not None:
+        env["KANDOO_DEV_MAIL_RELAY"] = f"127.0.0.1:{MAIL_PORT}"
     built = [s for s in SERVICES if s.is_built()]
     print(f"\nKafka     {profile.bootstrap} (Apache Kafka {localservers.KAFKA_VERSION})")
     print(f"MongoDB   {profile.mongodb_url} (FerretDB 1.24, SQLite)")
     for s in SERVICES:
         where = " ".join(f"http://127.0.0.1:{s.port}{u}" for u in s.urls)
         print(f"{s.name:9} {where if s in built else 'not built yet: not started'}")
+    if catcher is not None:
+        print(f"mail      smtp://127.0.0.1:{MAIL_PORT}, every message kept in {mail}")
     print("Ctrl-C stops everything.\n", flush=True)
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    await asyncio.gather(stopping.wait(), *(supervise(s, env, stopping) for s in built))
+    try:
+        await asyncio.gather(stopping.wait(), *(supervise(s, env, stopping) for s in built))
+    finally:
+        if catcher is not None:
+            catcher.controller.stop()
 
 
 def main() -> int:

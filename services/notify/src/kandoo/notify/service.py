@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import apprise
@@ -80,13 +81,26 @@ def scheme(url: str) -> str:
     return url.split("://", 1)[0].lower()
 
 
+def via_relay(url: str, relay: str) -> str:
+    """An e-mail URL sent through a development SMTP catcher instead, to the same address;
+    other URLs unchanged."""
+    if scheme(url) not in ("mailto", "mailtos"):
+        return url
+    parts = urlsplit(url)
+    to = parse_qs(parts.query).get("to")
+    address = to[0] if to else f"{unquote(parts.username or '')}@{parts.hostname or ''}"
+    return f"mailto://{relay}?from=kandoo-dev@huahin.example&to={quote(address, safe='@')}"
+
+
 class Sender:
     """Apprise, one notification at a time, with a timeout; (ok, reason)."""
 
-    def __init__(self, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
+    def __init__(self, timeout_s: float, relay: str = "") -> None:
+        self.timeout_s, self.relay = timeout_s, relay
 
     async def send(self, url: str, title: str, body: str) -> tuple[bool, str | None]:
+        if self.relay:
+            url = via_relay(url, self.relay)
         target = apprise.Apprise()
         if not target.add(url):
             return False, f"not an Apprise URL this build supports: {scheme(url)}://"
@@ -110,7 +124,7 @@ class Notifier:
     ) -> None:
         self.settings, self.db, self.directory, self.rules = settings, db, directory, rules
         self.metrics, self.clock = metrics, clock
-        self.sender = sender or Sender(settings.send_timeout_s)
+        self.sender = sender or Sender(settings.send_timeout_s, settings.dev_mail_relay)
         self.topics = Topics(settings.topic_prefix)
         self.channels = ContactChannels(settings.email_url, settings.sms_url, settings.line_url)
         self.deliveries = db["deliveries"]

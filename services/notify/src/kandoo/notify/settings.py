@@ -23,6 +23,9 @@ class NotifySettings(ServiceSettings):
     """Apprise URL template for an SMS gateway, with `{phone}`; empty: no SMS."""
     line_url: str = ""
     """Apprise URL template for LINE, with `{user_id}` (the token stays in the env)."""
+    dev_mail_relay: str = ""
+    """Development only: `host:port` of an SMTP catcher that gets every e-mail, the
+    directory's staff addresses included (`make run` starts one). Refused in production."""
     max_attempts: int = 5
     backoff_base_s: float = 2.0
     backoff_max_s: float = 300.0
@@ -33,6 +36,8 @@ class NotifySettings(ServiceSettings):
     def _no_dev_mail_relay_in_production(self) -> NotifySettings:
         if self.env == "production" and self.email_url == DEV_EMAIL_URL:
             raise ValueError("KANDOO_EMAIL_URL is the development relay: set the real one")
+        if self.env == "production" and self.dev_mail_relay:
+            raise ValueError("KANDOO_DEV_MAIL_RELAY diverts all e-mail: not in production")
         return self
 
     def group(self) -> str:
