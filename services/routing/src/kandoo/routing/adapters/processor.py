@@ -57,6 +57,20 @@ class PartitionState:
 
     states: dict[str, ComplaintState] = field(default_factory=dict)
     outcomes: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    due: dict[str, datetime] = field(default_factory=dict)
+    """When each complaint with a deadline ahead (or passed) next needs the timer: the timer
+    looks at these, not at every complaint ever seen."""
+
+    def put(self, state: ComplaintState) -> None:
+        self.states[state.complaint_id] = state
+        self.index_due(state)
+
+    def index_due(self, state: ComplaintState) -> None:
+        when = next_due(state)
+        if when is None:
+            self.due.pop(state.complaint_id, None)
+        else:
+            self.due[state.complaint_id] = when
 
     def remember(self, command_id: str, result: dict[str, Any]) -> None:
         self.outcomes[command_id] = result
@@ -238,6 +252,8 @@ class Processor:
             part.states[env.subject] = evolve(state, env)
             group.append(env)
         close_group()
+        for state in part.states.values():
+            part.index_due(state)
         self.partitions[partition] = part
         self.metrics.rebuild_seconds.observe(time.perf_counter() - started)
         log.info("partition %s rebuilt: %s complaints", partition, len(part.states))
@@ -476,8 +492,8 @@ class Processor:
 
     def _apply(self, batch: Batch) -> None:
         """The transaction committed: its states, outcomes and index changes become real."""
-        for cid, (partition, state) in batch.states.items():
-            self.partitions.setdefault(partition, PartitionState()).states[cid] = state
+        for partition, state in batch.states.values():
+            self.partitions.setdefault(partition, PartitionState()).put(state)
         for command_id, (partition, result) in batch.outcomes.items():
             self.partitions.setdefault(partition, PartitionState()).remember(command_id, result)
         if len(self._own_event_ids) > MAX_REMEMBERED_OUTCOMES:
@@ -505,9 +521,11 @@ class Processor:
         now = self.clock()
         sent = 0
         for part in list(self.partitions.values()):
-            for state in list(part.states.values()):
-                due = next_due(state)
-                if due is None or now <= due:
+            for n, (cid, due) in enumerate(list(part.due.items())):
+                if n % 1000 == 999:
+                    await asyncio.sleep(0)  # commands keep flowing during a long sweep
+                state = part.states.get(cid)
+                if state is None or now <= due:
                     continue
                 command = c.CheckDeadlines(
                     command_id=check_command_id(state, due),
