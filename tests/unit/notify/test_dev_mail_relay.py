@@ -23,7 +23,9 @@ def test_a_reporter_template_address_keeps_its_recipient() -> None:
 
 
 def test_other_channels_are_left_alone() -> None:
-    assert via_relay("json://hooks.example/engineering", RELAY) == "json://hooks.example/engineering"
+    assert (
+        via_relay("json://hooks.example/engineering", RELAY) == "json://hooks.example/engineering"
+    )
 
 
 def test_production_refuses_the_relay() -> None:
