@@ -161,6 +161,7 @@ class Projection:
         # counters, only the states each complaint passed through (`state_counters`).
         self.incremental = incremental
         self.passed: dict[str, set[State | None]] = {}
+        self.last: dict[str, State | None] = {}  # a gap leaves it, as deltas would
 
     def take(self) -> Changes:
         changes, self.changes = self.changes, Changes()
@@ -192,7 +193,8 @@ class Projection:
             self.changes.complaints[cid] = new
             self.changes.queue[cid] = queue_entry(new)
         else:
-            self.passed.setdefault(cid, set()).add(state_of(new))
+            state = self.last[cid] = state_of(new)
+            self.passed.setdefault(cid, set()).add(state)
         if etype == "complaint.submitted":
             self.changes.tracking[new["tracking_code"]] = cid
         self.changes.applied[etype] += 1
@@ -301,9 +303,8 @@ class Projection:
         an incremental fold leave, zeros included for states complaints have left."""
         out: dict[tuple[str, str], tuple[dict[str, int], dict[str, Any]]] = {}
         for cid, states in self.passed.items():
-            doc = self.docs.get(cid)
-            now = state_of(doc) if doc else None
-            for state in states | {now}:
+            now = self.last.get(cid)
+            for state in states:
                 for (collection, doc_id, name, on_insert), one in _counts(state).items():
                     counts, _ = out.setdefault((collection, doc_id), ({}, dict(on_insert)))
                     counts[name] = counts.get(name, 0) + (one if state == now else 0)
