@@ -21,7 +21,7 @@ from rich.progress import (
 )
 
 from kandoo.reporting.adapters.export import export
-from kandoo.reporting.adapters.replay import as_of, rebuild
+from kandoo.reporting.adapters.replay import LogGone, as_of, rebuild
 from kandoo.reporting.bootstrap import build
 from kandoo.reporting.settings import ReportingSettings
 from kandoo.runtime.loop import run as run_on_uvloop
@@ -76,6 +76,16 @@ async def _with_db(settings: ReportingSettings, job: Callable[[Any], Awaitable[s
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The CLI; a replay that cannot be whole ends with its reason and status 2, not a
+    traceback (readers stay on the generation they had)."""
+    try:
+        return _main(argv)
+    except LogGone as exc:
+        print(f"kandoo-reporting: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(prog="kandoo-reporting", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
