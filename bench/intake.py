@@ -49,7 +49,8 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, payload: dict[str, object]) -> int:
+    async def post(self, payload: dict[str, object]) -> tuple[int, bytes]:
+        """POST a complaint; (status, body)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
@@ -66,33 +67,47 @@ class Connection:
             for line in head.split(b"\r\n")
             if line.lower().startswith(b"content-length:")
         )
-        await self.reader.readexactly(length)
-        return status
+        return status, await self.reader.readexactly(length)
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
 
 
+class Pool:
+    """Keep-alive connections for an open loop: each request on an idle one, new as needed."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.idle: list[Connection] = []
+
+    async def post(self, payload: dict[str, object]) -> tuple[int, bytes]:
+        conn = self.idle.pop() if self.idle else Connection(self.port)
+        try:
+            answer = await conn.post(payload)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            # the server closed a connection idle past its keep-alive: once more on a new one
+            conn.close()
+            conn = Connection(self.port)
+            answer = await conn.post(payload)
+        self.idle.append(conn)
+        return answer
+
+    def close(self) -> None:
+        for conn in self.idle:
+            conn.close()
+
+
 async def sustained(port: int, rate: int, seconds: int) -> tuple[list[float], Counter[int]]:
-    """Open loop: a request every 1/rate s, each on an idle connection (new ones as needed)."""
-    idle: list[Connection] = []
+    """Open loop: a request every 1/rate s."""
+    pool = Pool(port)
     results: list[tuple[int, float]] = []
     rng = random.Random(1)
 
     async def one() -> None:
-        conn = idle.pop() if idle else Connection(port)
         started = time.perf_counter()
-        payload = body(rng)
-        try:
-            status = await conn.post(payload)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            # the server closed a connection idle past its keep-alive: once more on a new one
-            conn.close()
-            conn = Connection(port)
-            status = await conn.post(payload)
+        status, _ = await pool.post(body(rng))
         results.append((status, time.perf_counter() - started))
-        idle.append(conn)
 
     tasks = []
     start = time.perf_counter()
@@ -102,8 +117,7 @@ async def sustained(port: int, rate: int, seconds: int) -> tuple[list[float], Co
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one()))
     await asyncio.gather(*tasks)
-    for conn in idle:
-        conn.close()
+    pool.close()
     statuses = Counter(status for status, _ in results)
     return [lat for status, lat in results if status == 201], statuses
 
@@ -116,7 +130,7 @@ async def capacity(port: int, concurrency: int, seconds: int) -> tuple[float, Co
     async def worker(seed: int) -> None:
         rng, conn = random.Random(seed), Connection(port)
         while time.perf_counter() < deadline:
-            statuses[await conn.post(body(rng))] += 1
+            statuses[(await conn.post(body(rng)))[0]] += 1
         conn.close()
 
     start = time.perf_counter()
