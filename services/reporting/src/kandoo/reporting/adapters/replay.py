@@ -163,9 +163,10 @@ class MemoryBuild:
     """Read models folded in memory, for a generation that nobody else writes yet.
 
     A complaint's events all live in one partition, so once a partition has been read
-    whole its complaints' documents are final and can be written (`write_documents`) while
-    the next partition is folded. Shared documents are written last (`write_shared`); they
-    hold every record read, so their markers are the last offsets read.
+    whole its complaints' documents are final: `take_documents` hands them over to be
+    written and forgets them (see `fold_into`). Shared documents are written last
+    (`write_shared`); they hold every record read, so their markers are the last offsets
+    read.
     """
 
     def __init__(self, directory: Directory) -> None:
@@ -214,6 +215,10 @@ class MemoryBuild:
                 continue
             into = again if cid in self.written else fresh
             self.written.add(cid)
+            # Final for this replay: written, then forgotten, so memory holds one
+            # partition's complaints, not the whole history's. (Met again later - never,
+            # while events are keyed by complaint - it would fold as a sequence gap.)
+            del self.projection.docs[cid]
             into["complaints"].append(doc)
             if (q := queue_entry(doc)) is not None:
                 into["queue"].append(q)
@@ -221,10 +226,6 @@ class MemoryBuild:
                 into["tracking"].append({"_id": doc["tracking_code"], "complaint_id": cid})
         self.touched = {}
         return fresh, again
-
-    async def write_documents(self, models: ReadModels) -> None:
-        fresh, again = self.take_documents()
-        await _write_documents(models, fresh, again)
 
     async def write_shared(self, models: ReadModels) -> None:
         shared = dict(self.shared)
@@ -238,10 +239,6 @@ class MemoryBuild:
             by_model.setdefault(model, []).append(shared_document(doc_id, u, self.reached))
         await asyncio.gather(*[models.insert_fresh(m, d) for m, d in by_model.items()])
 
-    async def write(self, models: ReadModels) -> None:
-        await self.write_documents(models)
-        await self.write_shared(models)
-
 
 async def _write_documents(
     models: ReadModels, fresh: dict[str, list[Doc]], again: dict[str, list[Doc]]
@@ -254,6 +251,42 @@ async def _write_documents(
         await bulk(models[model], [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs])
     for model, docs in fresh.items():
         await models.insert_fresh(model, docs)
+
+
+async def fold_into(
+    models: ReadModels,
+    reader: LogReader,
+    window: Window,
+    build: MemoryBuild,
+    topics: Topics,
+    progress: Progress | None = None,
+    phases: dict[str, float] | None = None,
+    until: datetime | None = None,
+) -> tuple[int, int]:
+    """Fold `window` into an empty generation: (records read, events applied).
+
+    One partition at a time: its complaints are written (then forgotten) while the next
+    is folded, the database working on the other core, one write after the other; the
+    shared documents last.
+    """
+    started = time.perf_counter()
+    records = events = 0
+    writing: asyncio.Task[None] | None = None
+    for part in window.by_partition():
+        async for batch in reader.read(part, max_records=5_000):
+            records += len(batch)
+            events += build.apply(parse_all(topics, batch), until)
+            if progress is not None:
+                progress(records, window.total)
+        writing = asyncio.create_task(_after(writing, build.take_documents(), models))
+    folded = time.perf_counter()
+    if writing is not None:
+        await writing
+    await build.write_shared(models)
+    if phases is not None:
+        phases["read and fold"] = folded - started
+        phases["writes after the fold"] = time.perf_counter() - folded
+    return records, events
 
 
 @dataclass
@@ -285,27 +318,13 @@ async def rebuild(
     started = time.perf_counter()
     await models.ensure_indexes()  # on empty collections: built as the documents go in
     build = MemoryBuild(directory)
-    records = events = 0
     async with LogReader(settings, [topics.events, topics.notifications]) as reader:
         window = Window(await reader.beginnings(), await reader.ends())
-        # One partition at a time: its complaints are written while the next is folded
-        # (the database works on the other core), one write after the other.
-        writing: asyncio.Task[None] | None = None
-        for part in window.by_partition():
-            async for batch in reader.read(part, max_records=5_000):
-                records += len(batch)
-                events += build.apply(parse_all(topics, batch))
-                if progress is not None:
-                    progress(records, window.total)
-            writing = asyncio.create_task(_after(writing, build.take_documents(), models))
-        phases = {"read and fold": time.perf_counter() - started}
-        if writing is not None:
-            await writing
-        await build.write_shared(models)
-        phases["writes after the fold"] = time.perf_counter() - started - sum(phases.values())
+        phases: dict[str, float] = {}
+        records, events = await fold_into(models, reader, window, build, topics, progress, phases)
         # Catch up with what arrived during the rebuild, as the live projector would.
-        applier = Applier(models, directory)
-        applier.projection.docs.update(build.projection.docs)
+        caught = time.perf_counter()
+        applier = Applier(models, directory)  # loads the complaints it meets from the new set
         applier.markers.update({k: dict(build.reached) for k in build.shared_written})
         reached = window.ends
         while True:
@@ -316,7 +335,7 @@ async def rebuild(
                 records += len(batch)
                 events += await applier.apply(parse_all(topics, batch))
             reached = ends
-        phases["catch-up"] = time.perf_counter() - started - sum(phases.values())
+        phases["catch-up"] = time.perf_counter() - caught
         log.info(
             "rebuild of %d records: %s",
             records,
@@ -366,19 +385,14 @@ async def as_of(
     topics = Topics(settings.topic_prefix)
     for model in MODELS:
         await db.drop_collection(f"{model}_g1")
-    build = MemoryBuild(directory)
-    events = 0
+    models = ReadModels(db, 1)
+    await models.ensure_indexes()
     async with LogReader(settings, [topics.events, topics.notifications]) as reader:
         # Event times, not record times, decide what had happened by `moment`: the whole
         # log is read and later events are left out.
         window = Window(await reader.beginnings(), await reader.ends())
-        async for batch in reader.read(window):
-            events += build.apply(parse_all(topics, batch), until=moment)
-            if progress is not None:
-                progress(events, window.total)
-    models = ReadModels(db, 1)
-    await build.write(models)
-    await models.ensure_indexes()
+        build = MemoryBuild(directory)
+        _, events = await fold_into(models, reader, window, build, topics, progress, until=moment)
     await Meta(db).switch(1, {})
     return events
 
