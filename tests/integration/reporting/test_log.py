@@ -20,47 +20,7 @@ from kandoo.reporting.adapters.replay import LogGone, LogReader, Window
 from kandoo.reporting.bootstrap import build
 from tests.conftest import Servers, TopicFactory
 from tests.integration.reporting.conftest import reporting_settings
-
-
-def event(
-    subject: str, sequence: int, etype: str, at: datetime, data: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "specversion": "1.0",
-        "id": f"{subject}-{sequence}",
-        "source": "kandoo/routing",
-        "type": etype,
-        "subject": subject,
-        "time": at.isoformat(),
-        "sequence": sequence,
-        "causationid": "cmd",
-        "correlationid": "cmd",
-        "actor": {"id": "kandoo-test", "role": "system"},
-        "dataversion": 2 if etype == "complaint.submitted" else 1,
-        "data": data,
-    }
-
-
-def submitted(subject: str, at: datetime) -> dict[str, Any]:
-    data = {
-        "tracking_code": f"HH-{subject[-4:].upper()}-00",
-        "description": "ไฟดับ",
-        "language": "th",
-        "location": {"lat": 12.57, "lon": 99.95},
-        "channel": "web",
-        "reporter": {},
-    }
-    return event(subject, 1, "complaint.submitted", at, data)
-
-
-def routed(subject: str, at: datetime, department: str) -> dict[str, Any]:
-    data = {
-        "department": department,
-        "reason": "category",
-        "acknowledge_by": (at + timedelta(hours=24)).isoformat(),
-        "resolve_by": (at + timedelta(hours=72)).isoformat(),
-    }
-    return event(subject, 2, "complaint.routed", at, data)
+from tests.unit.reporting.history import event, routed, submitted
 
 
 async def produce(servers: Servers, topic: str, bodies: list[dict[str, Any]]) -> None:

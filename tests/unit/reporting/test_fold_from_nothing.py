@@ -10,53 +10,36 @@ from typing import Any
 
 from kandoo.events.directory import load_directory
 from kandoo.reporting.domain.projection import Position, Projection, fold_deltas
+from tests.unit.reporting.history import event, submitted
 
 DIRECTORY = load_directory(Path(__file__).resolve().parents[3] / "deploy/config/directory.yaml")
 T0 = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 DUE = {"acknowledge_by": (T0 + timedelta(days=1)).isoformat(), "resolve_by": T0.isoformat()}
 
 
-def event(cid: str, sequence: int, etype: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": f"{cid}-{sequence}",
-        "type": etype,
-        "subject": cid,
-        "time": (T0 + timedelta(minutes=sequence)).isoformat(),
-        "sequence": sequence,
-        "actor": {"id": "kandoo-test", "role": "system"},
-        "dataversion": 2 if etype == "complaint.submitted" else 1,
-        "data": data,
-    }
+def at(sequence: int) -> datetime:
+    return T0 + timedelta(minutes=sequence)
 
 
-def submitted(cid: str, lat: float) -> dict[str, Any]:
-    data = {
-        "tracking_code": f"HH-{cid.upper()}-00",
-        "description": "ไฟดับ",
-        "language": "th",
-        "location": {"lat": lat, "lon": 99.95},
-        "category_chosen": "streetlight",
-        "channel": "web",
-        "reporter": {},
-    }
-    return event(cid, 1, "complaint.submitted", data)
+def step(cid: str, sequence: int, etype: str, data: dict[str, Any]) -> dict[str, Any]:
+    return event(cid, sequence, etype, at(sequence), data)
 
 
 HISTORY = [
     # a: routed, acknowledged, resolved
-    submitted("a", 12.57),
-    event("a", 2, "complaint.routed", {"department": "engineering", **DUE}),
-    event("a", 3, "complaint.acknowledged", {"department": "engineering"}),
-    event("a", 4, "complaint.resolved", {"note": "ซ่อมแล้ว"}),
+    submitted("a", at(1), 12.57, "streetlight"),
+    step("a", 2, "complaint.routed", {"department": "engineering", **DUE}),
+    step("a", 3, "complaint.acknowledged", {"department": "engineering"}),
+    step("a", 4, "complaint.resolved", {"note": "ซ่อมแล้ว"}),
     # b: routed, then its pin corrected to another cell, then rerouted
-    submitted("b", 12.58),
-    event("b", 2, "complaint.routed", {"department": "engineering", **DUE}),
-    event("b", 3, "complaint.location_corrected", {"location": {"lat": 12.60, "lon": 99.95}}),
-    event("b", 4, "complaint.rerouted", {"department": "public_health", "reason": "x", **DUE}),
+    submitted("b", at(1), 12.58, "streetlight"),
+    step("b", 2, "complaint.routed", {"department": "engineering", **DUE}),
+    step("b", 3, "complaint.location_corrected", {"location": {"lat": 12.60, "lon": 99.95}}),
+    step("b", 4, "complaint.rerouted", {"department": "public_health", "reason": "x", **DUE}),
     # c: routed, then a sequence gap stops it
-    submitted("c", 12.59),
-    event("c", 2, "complaint.routed", {"department": "engineering", **DUE}),
-    event("c", 4, "complaint.closed", {"reason": "staff"}),
+    submitted("c", at(1), 12.59, "streetlight"),
+    step("c", 2, "complaint.routed", {"department": "engineering", **DUE}),
+    step("c", 4, "complaint.closed", {"reason": "staff"}),
 ]
 
 
