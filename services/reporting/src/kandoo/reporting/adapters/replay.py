@@ -175,7 +175,6 @@ class MemoryBuild:
         self.reached: dict[str, int] = {}
         self.touched: dict[str, None] = {}  # complaints changed since the last write
         self.written: set[str] = set()
-        self.shared_written: set[tuple[str, str]] = set()
 
     def apply(self, parsed: list[Parsed], until: datetime | None = None) -> int:
         applied = 0
@@ -228,14 +227,13 @@ class MemoryBuild:
         return fresh, again
 
     async def write_shared(self, models: ReadModels) -> None:
-        shared = dict(self.shared)
+        """The last step: current-state counters join the shared documents, all written."""
         for key, (counts, on_insert) in self.projection.state_counters().items():
-            u = shared[key] = shared.get(key) or Update()
+            u = self.shared.setdefault(key, Update())
             u.on_insert.update(on_insert)
             u.inc.update(counts)
-        self.shared_written = set(shared)
         by_model: dict[str, list[Doc]] = {}
-        for (model, doc_id), u in shared.items():
+        for (model, doc_id), u in self.shared.items():
             by_model.setdefault(model, []).append(shared_document(doc_id, u, self.reached))
         await asyncio.gather(*[models.insert_fresh(m, d) for m, d in by_model.items()])
 
@@ -325,7 +323,7 @@ async def rebuild(
         # Catch up with what arrived during the rebuild, as the live projector would.
         caught = time.perf_counter()
         applier = Applier(models, directory)  # loads the complaints it meets from the new set
-        applier.markers.update({k: dict(build.reached) for k in build.shared_written})
+        applier.markers.update({k: dict(build.reached) for k in build.shared})
         reached = window.ends
         while True:
             ends = await reader.ends()
