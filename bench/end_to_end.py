@@ -27,6 +27,8 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
+from kandoo.runtime.loop import run  # the load generator on uvloop: it must cost little
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from intake import Pool, body  # noqa: E402
@@ -169,4 +171,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(run(main()))

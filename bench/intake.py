@@ -26,9 +26,11 @@ from pathlib import Path
 
 import httpx  # only to wait for readiness
 
+from kandoo.runtime.loop import run  # the load generator on uvloop: it must cost little
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from routing import TEXTS, delete_topics, free_port, percentile, stop  # noqa: E402
+from routing import TEXTS, CpuMeter, delete_topics, free_port, percentile, stop  # noqa: E402
 
 
 def body(rng: random.Random) -> dict[str, object]:
@@ -187,7 +189,10 @@ async def main() -> int:
     url = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(url)
+        meter = CpuMeter({"intake": procs[1].pid, "routing": procs[0].pid, "load": os.getpid()})
+        meter.start()
         latencies, statuses = await sustained(port, args.rate, args.seconds)
+        cpu = meter.per(sum(statuses.values()))
         per_second, cap_statuses = await capacity(port, args.concurrency, args.seconds)
     finally:
         stop(procs)
@@ -199,6 +204,7 @@ async def main() -> int:
         f"answered 201; p50 {statistics.median(ms):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms "
         f"(statuses {dict(statuses)})"
     )
+    print(f"CPU per submission at {args.rate}/s, ms: {cpu}")
     print(
         f"intake capacity with {args.concurrency} clients: {per_second:,.0f} submissions/s "
         f"answered 201 (statuses {dict(cap_statuses)})"
@@ -207,4 +213,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(run(main()))

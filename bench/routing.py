@@ -90,6 +90,33 @@ def stop(procs: list[subprocess.Popen[bytes]], grace_s: float = 30) -> None:
             proc.wait()
 
 
+class CpuMeter:
+    """CPU seconds each process spent between `start()` and `per()`: a steadier figure than
+    latency on a VM whose speed drifts, and it says who pays for a request."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        found = subprocess.run(["pgrep", "-f", "kafka.Kafka"], capture_output=True, text=True)
+        self.pids = pids | ({"kafka": int(found.stdout.split()[0])} if found.stdout else {})
+        self.started: dict[str, float] = {}
+
+    @staticmethod
+    def _seconds(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def start(self) -> None:
+        self.started = {name: self._seconds(pid) for name, pid in self.pids.items()}
+
+    def per(self, count: int) -> str:
+        """'intake 1.23 ms, routing ...' of CPU per unit of work since `start()`."""
+        spent = {name: self._seconds(pid) - self.started[name] for name, pid in self.pids.items()}
+        parts = [f"{name} {s * 1000 / count:.2f}" for name, s in spent.items()]
+        return ", ".join(parts) + f" (total {sum(spent.values()) * 1000 / count:.2f} ms)"
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ async def wait_until_listening(intake: Intake) -> None:
     """Results published from now on reach this instance (its consumer has partitions)."""
     probe = f"probe-{uuid.uuid4()}"
     for _ in range(200):
-        await intake.broker.publish({"command_id": probe}, intake.topics.command_results)
+        await intake.bus.publish_raw(
+            intake.topics.command_results, json.dumps({"command_id": probe}).encode()
+        )
         for _ in range(5):
             if intake.bus.known(probe):
                 return
@@ -62,14 +65,14 @@ async def stack(servers: Servers, unique: str) -> AsyncIterator[Stack]:
     await routing.start()
     intake = build(intake_settings(servers, unique))
     app = create_app(intake=intake)
-    await intake.broker.start()
+    await intake.bus.start()
     await wait_until_listening(intake)
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
             yield Stack(http, intake, routing)
     finally:
-        await intake.broker.stop()
+        await intake.bus.stop()
         await intake.mongo.close()
         await routing.stop()
 

@@ -208,7 +208,7 @@ async def test_an_answer_slower_than_the_budget_is_202_with_a_status_link(stack:
 
 
 async def test_when_kafka_does_not_acknowledge_the_caller_gets_503(stack: Stack) -> None:
-    await stack.intake.broker.stop()
+    await stack.intake.bus.stop()
     response = await stack.http.post("/v1/complaints", json=report())
     assert response.status_code == 503
     assert response.headers["retry-after"]

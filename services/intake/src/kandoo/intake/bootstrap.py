@@ -1,11 +1,10 @@
-"""Builds intake from its settings: directory, Kafka broker, MongoDB, command bus."""
+"""Builds intake from its settings: directory, MongoDB, the command bus to Kafka."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from kandoo.events.directory import Directory, load_directory
@@ -24,7 +23,6 @@ class Intake:
     settings: IntakeSettings
     directory: Directory
     topics: Topics
-    broker: KafkaBroker
     mongo: AsyncMongoClient[dict[str, Any]]
     bus: CommandBus
     photos: PhotoStore
@@ -37,16 +35,20 @@ class Intake:
 def build(settings: IntakeSettings) -> Intake:
     topics = Topics(settings.topic_prefix)
     metrics = IntakeMetrics()
-    broker = KafkaBroker(settings.kafka_bootstrap, enable_idempotence=True, logger=None)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
     return Intake(
         settings=settings,
         directory=load_directory(settings.directory),
         topics=topics,
-        broker=broker,
         mongo=mongo,
-        bus=CommandBus(broker, topics, metrics, settings.max_pending),
+        bus=CommandBus(
+            settings.kafka_bootstrap,
+            topics,
+            metrics,
+            settings.max_pending,
+            settings.publish_linger_ms,
+        ),
         photos=PhotoStore(db),
         keys=IdempotencyKeys(db),
         metrics=metrics,

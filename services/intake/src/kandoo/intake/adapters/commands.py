@@ -3,21 +3,29 @@
 Each intake instance reads `complaints.command-results` with a consumer of its own (no
 group), so every instance sees every answer and wakes the request that waits for it.
 Waiting requests are bounded: beyond `max_pending`, callers get 202 at once.
+
+This is the hot path of every request, so it talks to aiokafka directly: FastStream's
+per-message publish and subscriber layers were a tenth of intake's CPU at 500 requests/s
+(docs/decisions/0008).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from collections import OrderedDict
 from typing import Any
 
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from kandoo.events.commands import CommandBase
 from kandoo.events.topics import Topics
 from kandoo.intake.metrics import IntakeMetrics
+from kandoo.runtime.kafka_io import wait_for_assignment
 
 REMEMBERED_RESULTS = 50_000
+log = logging.getLogger(__name__)
 
 
 class KafkaUnavailable(Exception):
@@ -26,20 +34,86 @@ class KafkaUnavailable(Exception):
 
 class CommandBus:
     def __init__(
-        self, broker: KafkaBroker, topics: Topics, metrics: IntakeMetrics, max_pending: int
+        self,
+        bootstrap: str,
+        topics: Topics,
+        metrics: IntakeMetrics,
+        max_pending: int,
+        linger_ms: int = 0,
     ) -> None:
-        self._broker, self._topics, self._metrics = broker, topics, metrics
-        self._max_pending = max_pending
+        self._topics, self._metrics, self._max_pending = topics, metrics, max_pending
+        self._bootstrap, self._linger_ms = bootstrap, linger_ms
+        self._producer: AIOKafkaProducer | None = None  # made in start(): they need the loop
+        self._consumer: AIOKafkaConsumer | None = None
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._seen: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._listener: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
+        """Set once the consumer holds its partitions: answers from then on reach us."""
 
-        # read_committed: an answer written in a transaction that then aborted is never shown.
-        @broker.subscriber(
-            topics.command_results, auto_offset_reset="latest", isolation_level="read_committed"
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap, enable_idempotence=True, linger_ms=self._linger_ms
         )
-        async def on_result(result: dict[str, Any]) -> None:
-            self.deliver(result)
+        # read_committed: an answer written in a transaction that then aborted is never shown.
+        self._consumer = AIOKafkaConsumer(
+            self._topics.command_results,
+            bootstrap_servers=self._bootstrap,
+            group_id=None,
+            auto_offset_reset="latest",
+            isolation_level="read_committed",
+            metadata_max_age_ms=5_000,  # find the topic soon if routing creates it after us
+        )
+        await self._producer.start()
+        await self._consumer.start()
+        self._listener = asyncio.create_task(self._listen(), name="intake-command-results")
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
+        self.listening.clear()
+        consumer, producer, self._consumer, self._producer = (
+            self._consumer,
+            self._producer,
+            None,
+            None,
+        )
+        if consumer is not None:
+            await consumer.stop()
+        if producer is not None:
+            await producer.stop()
+
+    def _started(self) -> tuple[AIOKafkaProducer, AIOKafkaConsumer]:
+        if self._producer is None or self._consumer is None:
+            raise KafkaUnavailable("the command bus is not started")
+        return self._producer, self._consumer
+
+    async def ping(self, timeout_s: float = 2.0) -> None:
+        """Raise unless the broker answers a metadata request within `timeout_s`."""
+        producer, _ = self._started()
+        ok = await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout_s)
+        if not ok.brokers():
+            raise KafkaUnavailable("no broker in the metadata")
+
+    async def _listen(self) -> None:
+        _, consumer = self._started()
+        while True:
+            try:
+                for tp in await wait_for_assignment(consumer, wait_s=3600):
+                    await consumer.position(tp)  # "latest" pinned before we say so
+                self.listening.set()
+                while True:
+                    batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+                    for records in batch.values():
+                        for record in records:
+                            self.deliver(json.loads(record.value))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading command results failed; again in a second")
+                await asyncio.sleep(1)
 
     def deliver(self, result: dict[str, Any]) -> None:
         """An answer from routing: remember it and wake whoever waits for it."""
@@ -55,6 +129,11 @@ class CommandBus:
         """The answer for a command, if this instance saw it (for GET /v1/commands/{id})."""
         return self._seen.get(command_id)
 
+    async def publish_raw(self, topic: str, value: bytes, key: bytes | None = None) -> None:
+        """One record, acknowledged by the broker (tests use it to probe the listener)."""
+        producer, _ = self._started()
+        await (await producer.send(topic, value=value, key=key))
+
     async def send(self, command: CommandBase, wait_s: float) -> dict[str, Any] | None:
         """Publish `command` and wait up to `wait_s` for its result; None if unknown yet."""
         waiter: asyncio.Future[dict[str, Any]] | None = None
@@ -62,17 +141,20 @@ class CommandBus:
             waiter = self._waiting.setdefault(
                 command.command_id, asyncio.get_running_loop().create_future()
             )
+        kind = type(command).__name__
         try:
-            await self._broker.publish(
-                command.model_dump_json().encode(),
+            producer, _ = self._started()
+            delivered = await producer.send(
                 self._topics.commands,
+                value=command.model_dump_json().encode(),
                 key=command.complaint_id.encode(),
-                headers={"ce_type": type(command).__name__},
+                headers=[("ce_type", kind.encode())],
             )
+            await delivered
         except Exception as exc:
             self._waiting.pop(command.command_id, None)
             raise KafkaUnavailable(str(exc)) from exc
-        self._metrics.commands.labels(type(command).__name__).inc()
+        self._metrics.commands.labels(kind).inc()
         if (seen := self._seen.get(command.command_id)) is not None:
             return seen
         if waiter is None:

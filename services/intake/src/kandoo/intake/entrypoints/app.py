@@ -33,11 +33,11 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await intake.broker.start()
+        await intake.bus.start()
         try:
             yield
         finally:
-            await intake.broker.stop()
+            await intake.bus.stop()
             await intake.mongo.close()
 
     app = FastAPI(

@@ -19,10 +19,12 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(intake: IntakeDep) -> JSONResponse:
-    """Kafka and MongoDB answer."""
+    """Kafka and MongoDB answer, and routing's answers reach this instance."""
     try:
         await intake.mongo.admin.command("ping")
-        await intake.broker.ping(timeout=2)
+        await intake.bus.ping(timeout_s=2)
+        if not intake.bus.listening.is_set():
+            raise RuntimeError("not yet reading complaints.command-results")
     except Exception as exc:
         return JSONResponse({"status": "not ready", "reason": str(exc)[:200]}, status_code=503)
     return JSONResponse({"status": "ready"})
