@@ -73,6 +73,15 @@ async def test_the_same_idempotency_key_and_body_give_the_same_answer_and_one_co
     assert other.json()["code"] == "idempotency_conflict"
 
 
+async def test_an_idempotency_key_over_200_characters_is_422_naming_the_header(
+    stack: Stack,
+) -> None:
+    headers = {"Idempotency-Key": "k" * 201, "Accept-Language": "en"}
+    response = await stack.http.post("/v1/complaints", json=report(), headers=headers)
+    assert response.status_code == 422
+    assert [f["field"] for f in response.json()["fields"]] == ["Idempotency-Key"]
+
+
 async def read_topic_events(stack: Stack) -> list[bytes]:
     """The events log; polled, because a commit's markers land just after routing answers."""
     servers = Servers(stack.intake.settings.kafka_bootstrap, stack.intake.settings.mongodb_url)

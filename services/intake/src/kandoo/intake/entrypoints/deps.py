@@ -46,16 +46,27 @@ async def get_language(accept_language: Annotated[str | None, Header()] = None) 
     return language_of(accept_language)
 
 
-async def get_caller(
-    intake: Annotated[Intake, Depends(get_intake)],
-    language: Annotated[str, Depends(get_language)],
-    authorization: Annotated[str | None, Header()] = None,
-    x_tracking_token: Annotated[str | None, Header()] = None,
-) -> Caller:
+def caller_of(request: Request, intake: Intake, language: str) -> Caller:
+    """Who calls, from the Authorization and X-Tracking-Token headers; 401 if forged."""
+    headers = request.headers
     try:
-        return caller_from(authorization, x_tracking_token, intake.settings.jwt_secret)
+        return caller_from(
+            headers.get("authorization"),
+            headers.get("x-tracking-token"),
+            intake.settings.jwt_secret,
+        )
     except InvalidToken as exc:
         raise ApiError(401, "invalid_token", text("invalid_token", language)) from exc
+
+
+async def get_caller(
+    request: Request,
+    intake: Annotated[Intake, Depends(get_intake)],
+    language: Annotated[str, Depends(get_language)],
+    authorization: Annotated[str | None, Header()] = None,  # declared for the OpenAPI
+    x_tracking_token: Annotated[str | None, Header()] = None,
+) -> Caller:
+    return caller_of(request, intake, language)
 
 
 IntakeDep = Annotated[Intake, Depends(get_intake)]
