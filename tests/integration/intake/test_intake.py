@@ -216,6 +216,16 @@ async def test_an_answer_slower_than_the_budget_is_202_with_a_status_link(stack:
     assert status.json()["outcome"] == "accepted"
 
 
+async def test_ready_only_while_it_reaches_kafka_and_reads_routings_answers(
+    stack: Stack,
+) -> None:
+    assert (await stack.http.get("/readyz")).status_code == 200
+    await stack.intake.bus.stop()
+    answer = await stack.http.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["status"] == "not ready"
+
+
 async def test_when_kafka_does_not_acknowledge_the_caller_gets_503(stack: Stack) -> None:
     await stack.intake.bus.stop()
     response = await stack.http.post("/v1/complaints", json=report())
