@@ -144,15 +144,18 @@ class Notifier:
         await self.producer.start()
         await self._recover()
         self.consumer = AIOKafkaConsumer(
-            self.topics.events,
             bootstrap_servers=self.settings.kafka_bootstrap,
             group_id=self.settings.group(),
             isolation_level="read_committed",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=500,
+            metadata_max_age_ms=5_000,  # topics routing creates after we start: seconds, not 5 min
         )
         await self.consumer.start()
+        # Subscribed after start: a topic routing has not created yet is waited for, where
+        # naming it to the constructor fails the start after 40 s.
+        self.consumer.subscribe([self.topics.events])
         self._tasks = [
             asyncio.create_task(self._consume(), name="notify-consume"),
             asyncio.create_task(self._retry_loop(), name="notify-retry"),

@@ -83,6 +83,7 @@ class Projector:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.settings.max_batch,
+            metadata_max_age_ms=5_000,  # topics routing creates after we start: seconds, not 5 min
         )
         await self.consumer.start()
         self.consumer.subscribe(
