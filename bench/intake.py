@@ -1,9 +1,10 @@
 """Intake under load, with routing, Kafka and FerretDB running beside it on this machine.
 
     uv run python bench/intake.py [--rate 500] [--seconds 30] [--concurrency 64]
+                                  [--with-reporting]
 
 Starts routing and intake as processes (as `make run` does) on topics of the benchmark's
-own, then:
+own (with `--with-reporting`, reporting too, projecting every event into FerretDB), then:
 1. sustained: submissions offered at `--rate` per second (open loop) for `--seconds`;
    p50/p99 latency of the 201 answers and the share of answers that were 201;
 2. capacity: `--concurrency` clients submitting back to back for `--seconds`: 201/s.
@@ -156,11 +157,20 @@ async def wait_ready(url: str) -> None:
     raise SystemExit("intake and routing did not come up")
 
 
+async def drop_database(url: str, name: str) -> None:
+    from pymongo import AsyncMongoClient
+
+    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url)
+    await mongo.drop_database(name)
+    await mongo.close()
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--with-reporting", action="store_true")
     args = parser.parse_args()
     prefix = f"bench.{uuid.uuid4().hex[:8]}."
     port = free_port()
@@ -174,22 +184,22 @@ async def main() -> int:
         "KANDOO_DIRECTORY": str(ROOT / "deploy" / "config" / "directory.yaml"),
         "KANDOO_RATE_PER_MINUTE_IP": "10000000",
     }
-    procs = [  # the services under test, started once
+    services = {"routing": ["run"], "intake": []} | (
+        {"reporting": []} if args.with_reporting else {}
+    )
+    procs = [  # the services under test, started once (routing first: it creates the topics)
         subprocess.Popen(
-            [sys.executable, "-m", "kandoo.routing", "run"],
-            env=env | {"PORT": str(free_port())},
+            [sys.executable, "-m", f"kandoo.{name}", *more],
+            env=env | {"PORT": str(port if name == "intake" else free_port())},
             stderr=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [sys.executable, "-m", "kandoo.intake"],
-            env=env | {"PORT": str(port)},
-            stderr=subprocess.DEVNULL,
-        ),
+        )
+        for name, more in services.items()
     ]
     url = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(url)
-        meter = CpuMeter({"intake": procs[1].pid, "routing": procs[0].pid, "load": os.getpid()})
+        pids = {name: p.pid for name, p in zip(services, procs, strict=True)}
+        meter = CpuMeter(pids | {"load": os.getpid()})
         meter.start()
         latencies, statuses = await sustained(port, args.rate, args.seconds)
         cpu = meter.per(sum(statuses.values()))
@@ -197,11 +207,15 @@ async def main() -> int:
     finally:
         stop(procs)
         await delete_topics(env["KANDOO_KAFKA_BOOTSTRAP"], prefix)
+        if args.with_reporting:
+            await drop_database(env["KANDOO_MONGODB_URL"], env["KANDOO_MONGODB_DB"])
     ms = [x * 1000 for x in latencies]
     total = sum(statuses.values())
+    beside = "routing and reporting" if args.with_reporting else "routing"
     print(
-        f"intake sustained at {args.rate}/s for {args.seconds}s: {statuses[201] / total:.1%} "
-        f"answered 201; p50 {statistics.median(ms):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms "
+        f"intake sustained at {args.rate}/s ({beside} beside) for {args.seconds}s: "
+        f"{statuses[201] / total:.1%} answered 201; p50 {statistics.median(ms):.1f} ms, "
+        f"p99 {percentile(ms, 0.99):.1f} ms "
         f"(statuses {dict(statuses)})"
     )
     print(f"CPU per submission at {args.rate}/s, ms: {cpu}")

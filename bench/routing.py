@@ -95,8 +95,11 @@ class CpuMeter:
     latency on a VM whose speed drifts, and it says who pays for a request."""
 
     def __init__(self, pids: dict[str, int]) -> None:
-        found = subprocess.run(["pgrep", "-f", "kafka.Kafka"], capture_output=True, text=True)
-        self.pids = pids | ({"kafka": int(found.stdout.split()[0])} if found.stdout else {})
+        self.pids = dict(pids)
+        for name, pattern in (("kafka", "kafka.Kafka"), ("ferretdb", "kandoo-ferretdb -listen")):
+            found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+            if found.stdout:
+                self.pids[name] = int(found.stdout.split()[0])
         self.started: dict[str, float] = {}
 
     @staticmethod
