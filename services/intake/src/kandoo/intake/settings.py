@@ -18,8 +18,6 @@ class IntakeSettings(ServiceSettings):
     """Where callers follow a complaint (the reporting service's read API)."""
     wait_budget_s: float = 3.0
     """How long a request waits for routing's answer before answering 202."""
-    publish_linger_ms: int = 0
-    """How long the Kafka producer gathers commands into one request (fewer, larger ones)."""
     max_pending: int = 10_000
     """Requests waiting for an answer at once; beyond, callers get 202 at once."""
     max_photo_bytes: int = 10 * 1024 * 1024

@@ -39,10 +39,9 @@ class CommandBus:
         topics: Topics,
         metrics: IntakeMetrics,
         max_pending: int,
-        linger_ms: int = 0,
     ) -> None:
         self._topics, self._metrics, self._max_pending = topics, metrics, max_pending
-        self._bootstrap, self._linger_ms = bootstrap, linger_ms
+        self._bootstrap = bootstrap
         self._producer: AIOKafkaProducer | None = None  # made in start(): they need the loop
         self._consumer: AIOKafkaConsumer | None = None
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -53,7 +52,7 @@ class CommandBus:
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap, enable_idempotence=True, linger_ms=self._linger_ms
+            bootstrap_servers=self._bootstrap, enable_idempotence=True
         )
         # read_committed: an answer written in a transaction that then aborted is never shown.
         self._consumer = AIOKafkaConsumer(

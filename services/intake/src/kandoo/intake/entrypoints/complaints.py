@@ -157,15 +157,15 @@ async def submit_complaint(request: Request) -> JSONResponse:
     intake: Intake = request.app.state.intake
     headers = request.headers
     accept_language = headers.get("accept-language")
-    caller = caller_of(request, intake, language_of(accept_language))
+    asked = language_of(accept_language)
+    caller = caller_of(request, intake, asked)
     idempotency_key = headers.get("idempotency-key")
     if idempotency_key is not None and len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
-        language = language_of(accept_language)
-        reason = text("too_long", language)
+        reason = text("too_long", asked)
         raise ApiError(
             422,
             "invalid",
-            text("invalid_field", language),
+            text("invalid_field", asked),
             [{"field": "Idempotency-Key", "reason": reason}],
         )
     report, raw_photos, body = await read_submission(request, intake, accept_language)
