@@ -199,7 +199,7 @@ async def main() -> int:
     try:
         await wait_ready(url)
         pids = {name: p.pid for name, p in zip(services, procs, strict=True)}
-        meter = CpuMeter(pids | {"load": os.getpid()})
+        meter = CpuMeter(pids | {"load": os.getpid()}, env["KANDOO_MONGODB_URL"])
         meter.start()
         latencies, statuses = await sustained(port, args.rate, args.seconds)
         cpu = meter.per(sum(statuses.values()))

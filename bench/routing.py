@@ -94,9 +94,12 @@ class CpuMeter:
     """CPU seconds each process spent between `start()` and `per()`: a steadier figure than
     latency on a VM whose speed drifts, and it says who pays for a request."""
 
-    def __init__(self, pids: dict[str, int]) -> None:
+    def __init__(
+        self, pids: dict[str, int], mongodb_url: str = "mongodb://127.0.0.1:27017/"
+    ) -> None:
         self.pids = dict(pids)
-        for name, pattern in (("kafka", "kafka.Kafka"), ("ferretdb", "kandoo-ferretdb -listen")):
+        listen = mongodb_url.split("//", 1)[-1].split("/", 1)[0]  # our FerretDB at that address
+        for name, pattern in (("kafka", "kafka.Kafka"), ("ferretdb", f"ferretdb -listen {listen}")):
             found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
             if found.stdout:
                 self.pids[name] = int(found.stdout.split()[0])
