@@ -8,6 +8,11 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+FIND_NEW_TOPICS_MS = 5_000
+"""`metadata_max_age_ms` of consumers of topics routing creates: `make run` starts every
+service at once, and a consumer that subscribed before the topic existed otherwise waits
+for its next metadata refresh (five minutes by default) before it reads anything."""
+
 
 async def wait_for_assignment(
     consumer: AIOKafkaConsumer, wait_s: float = 30.0

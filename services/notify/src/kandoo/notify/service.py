@@ -39,7 +39,7 @@ from kandoo.notify.messages import render
 from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.rules import Case, ContactChannels, Recipient, Rule, Rules, recipients
 from kandoo.notify.settings import NotifySettings
-from kandoo.runtime.kafka_io import consume_forever
+from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, consume_forever
 
 log = logging.getLogger("kandoo.notify")
 Doc = dict[str, Any]
@@ -150,7 +150,7 @@ class Notifier:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=500,
-            metadata_max_age_ms=5_000,  # topics routing creates after we start: seconds, not 5 min
+            metadata_max_age_ms=FIND_NEW_TOPICS_MS,
         )
         await self.consumer.start()
         # Subscribed after start: a topic routing has not created yet is waited for, where

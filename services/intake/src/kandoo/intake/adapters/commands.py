@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from kandoo.events.commands import CommandBase
 from kandoo.events.topics import Topics
 from kandoo.intake.metrics import IntakeMetrics
-from kandoo.runtime.kafka_io import wait_for_assignment
+from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, wait_for_assignment
 
 REMEMBERED_RESULTS = 50_000
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class CommandBus:
             group_id=None,
             auto_offset_reset="latest",
             isolation_level="read_committed",
-            metadata_max_age_ms=5_000,  # find the topic soon if routing creates it after us
+            metadata_max_age_ms=FIND_NEW_TOPICS_MS,
         )
         await self._producer.start()
         await self._consumer.start()

@@ -24,7 +24,7 @@ from kandoo.reporting.adapters.applier import Applier, Parsed, parse
 from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
 from kandoo.reporting.metrics import ReportingMetrics
 from kandoo.reporting.settings import ReportingSettings
-from kandoo.runtime.kafka_io import consume_forever
+from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, consume_forever
 
 log = logging.getLogger("kandoo.reporting")
 HEARTBEAT_S = 10.0
@@ -83,7 +83,7 @@ class Projector:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.settings.max_batch,
-            metadata_max_age_ms=5_000,  # topics routing creates after we start: seconds, not 5 min
+            metadata_max_age_ms=FIND_NEW_TOPICS_MS,
         )
         await self.consumer.start()
         self.consumer.subscribe(
