@@ -28,6 +28,7 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from kandoo.runtime.loop import run  # the load generator on uvloop: it must cost little
+from kandoo.runtime.priority import preexec_for
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -92,6 +93,7 @@ async def main() -> int:
                 env=env | {"PORT": str(ports[name]), "KANDOO_MONGODB_DB": f"{db_name}_{name}"},
                 stderr=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
+                preexec_fn=preexec_for(name),  # as `make run` starts them
                 cwd=ROOT,
             )
         )

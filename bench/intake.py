@@ -1,13 +1,18 @@
-"""Intake under load, with routing, Kafka and FerretDB running beside it on this machine.
+"""Intake under load, with everything else running beside it on this machine.
 
     uv run python bench/intake.py [--rate 500] [--seconds 30] [--concurrency 64]
-                                  [--with-reporting]
+                                  [--only-routing]
 
-Starts routing and intake as processes (as `make run` does) on topics of the benchmark's
-own (with `--with-reporting`, reporting too, projecting every event into FerretDB), then:
+Starts routing, intake, reporting and notify as processes, as `make run` does (reporting
+and notify at the background priority, `kandoo.runtime.priority`), on topics and a
+database of the benchmark's own; notify's e-mail goes to a local SMTP server that keeps
+nothing. Then:
 1. sustained: submissions offered at `--rate` per second (open loop) for `--seconds`;
-   p50/p99 latency of the 201 answers and the share of answers that were 201;
+   p50/p99 latency of the 201 answers, the share of answers that were 201, the CPU each
+   process spent per submission, and how long after the last submission reporting held
+   every accepted report and notify had read every event;
 2. capacity: `--concurrency` clients submitting back to back for `--seconds`: 201/s.
+`--only-routing` leaves reporting and notify out: the write path alone.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from collections import Counter
 from pathlib import Path
 
 import httpx  # only to wait for readiness
+from aiokafka import AIOKafkaConsumer
 
 from kandoo.runtime.loop import run  # the load generator on uvloop: it must cost little
+from kandoo.runtime.priority import preexec_for, yield_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -165,15 +172,67 @@ async def drop_database(url: str, name: str) -> None:
     await mongo.close()
 
 
+async def caught_up(
+    env: dict[str, str], accepted: int, notify_port: int, limit_s: float = 600
+) -> str:
+    """How long after the last submission reporting held every accepted report and notify
+    had read every event: the read side runs on what the write path leaves."""
+    from aiokafka import TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+    from pymongo import AsyncMongoClient
+
+    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(env["KANDOO_MONGODB_URL"])
+    complaints = mongo[env["KANDOO_MONGODB_DB"]]["complaints_g1"]
+    admin = AIOKafkaAdminClient(bootstrap_servers=env["KANDOO_KAFKA_BOOTSTRAP"])
+    await admin.start()
+    events = env["KANDOO_TOPIC_PREFIX"] + "complaints.events"
+    probe = AIOKafkaConsumer(bootstrap_servers=env["KANDOO_KAFKA_BOOTSTRAP"])
+    await probe.start()
+    started = time.perf_counter()
+    done: dict[str, float] = {}
+    try:
+        parts = [TopicPartition(events, p) for p in probe.partitions_for_topic(events) or ()]
+        ends = await probe.end_offsets(parts)
+        while len(done) < 2 and time.perf_counter() - started < limit_s:
+            if "reporting" not in done and await complaints.count_documents({}) >= accepted:
+                done["reporting"] = time.perf_counter() - started
+            if "notify" not in done:
+                read = await admin.list_consumer_group_offsets(
+                    env["KANDOO_TOPIC_PREFIX"] + "notify", partitions=parts
+                )
+                if all(read.get(tp) and read[tp].offset >= end for tp, end in ends.items()):
+                    done["notify"] = time.perf_counter() - started
+            await asyncio.sleep(0.25)
+    finally:
+        await probe.stop()
+        await admin.close()
+        await mongo.close()
+    async with httpx.AsyncClient() as http:
+        metrics = (await http.get(f"http://127.0.0.1:{notify_port}/metrics")).text
+    sent = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("kandoo_notify_deliveries_total{") and 'outcome="sent"' in line
+    )
+    took = ", ".join(
+        f"{name} {f'{done[name]:.1f} s' if name in done else f'not within {limit_s:.0f} s'}"
+        for name in ("reporting", "notify")
+    )
+    return f"{took} (notify sent {sent:,.0f} messages)"
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--with-reporting", action="store_true")
+    parser.add_argument(
+        "--only-routing",
+        action="store_true",
+        help="routing alone beside intake (no reporting, no notify)",
+    )
     args = parser.parse_args()
     prefix = f"bench.{uuid.uuid4().hex[:8]}."
-    port = free_port()
     env = os.environ | {
         "KANDOO_KAFKA_BOOTSTRAP": os.environ.get("KANDOO_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
         "KANDOO_MONGODB_URL": os.environ.get("KANDOO_MONGODB_URL", "mongodb://127.0.0.1:27017/"),
@@ -184,34 +243,50 @@ async def main() -> int:
         "KANDOO_DIRECTORY": str(ROOT / "deploy" / "config" / "directory.yaml"),
         "KANDOO_RATE_PER_MINUTE_IP": "10000000",
     }
-    services = {"routing": ["run"], "intake": []} | (
-        {"reporting": []} if args.with_reporting else {}
-    )
-    procs = [  # the services under test, started once (routing first: it creates the topics)
-        subprocess.Popen(
-            [sys.executable, "-m", f"kandoo.{name}", *more],
-            env=env | {"PORT": str(port if name == "intake" else free_port())},
-            stderr=subprocess.DEVNULL,
+    names = ["routing", "intake"] + ([] if args.only_routing else ["reporting", "notify"])
+    ports = {name: free_port() for name in names}
+    port = ports["intake"]
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    if "notify" in names:  # every e-mail to a local SMTP server that keeps nothing
+        smtp = free_port()
+        sink = ("-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{smtp}")
+        procs["smtp"] = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", *sink],
+            preexec_fn=yield_cpu,  # the mail server is not on this machine in real life
         )
-        for name, more in services.items()
-    ]
+        env["KANDOO_DEV_MAIL_RELAY"] = f"127.0.0.1:{smtp}"
+    for name in names:  # routing first: it creates the topics
+        procs[name] = subprocess.Popen(
+            [sys.executable, "-m", f"kandoo.{name}", *(["run"] if name == "routing" else [])],
+            env=env | {"PORT": str(ports[name])},
+            stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            preexec_fn=preexec_for(name),  # as `make run` starts them
+            cwd=ROOT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(url)
-        pids = {name: p.pid for name, p in zip(services, procs, strict=True)}
-        meter = CpuMeter(pids | {"load": os.getpid()}, env["KANDOO_MONGODB_URL"])
+        meter = CpuMeter(
+            {name: p.pid for name, p in procs.items()} | {"load": os.getpid()},
+            env["KANDOO_MONGODB_URL"],
+        )
         meter.start()
         latencies, statuses = await sustained(port, args.rate, args.seconds)
         cpu = meter.per(sum(statuses.values()))
+        behind = (
+            await caught_up(env, statuses[201] + 1, ports["notify"])  # + readiness probe's
+            if not args.only_routing
+            else ""
+        )
         per_second, cap_statuses = await capacity(port, args.concurrency, args.seconds)
     finally:
-        stop(procs)
+        stop(list(procs.values()))
         await delete_topics(env["KANDOO_KAFKA_BOOTSTRAP"], prefix)
-        if args.with_reporting:
-            await drop_database(env["KANDOO_MONGODB_URL"], env["KANDOO_MONGODB_DB"])
+        await drop_database(env["KANDOO_MONGODB_URL"], env["KANDOO_MONGODB_DB"])
     ms = [x * 1000 for x in latencies]
     total = sum(statuses.values())
-    beside = "routing and reporting" if args.with_reporting else "routing"
+    beside = "routing only" if args.only_routing else "routing, reporting and notify"
     print(
         f"intake sustained at {args.rate}/s ({beside} beside) for {args.seconds}s: "
         f"{statuses[201] / total:.1%} answered 201; p50 {statistics.median(ms):.1f} ms, "
@@ -219,6 +294,8 @@ async def main() -> int:
         f"(statuses {dict(statuses)})"
     )
     print(f"CPU per submission at {args.rate}/s, ms: {cpu}")
+    if behind:
+        print(f"read side caught up after the last submission: {behind}")
     print(
         f"intake capacity with {args.concurrency} clients: {per_second:,.0f} submissions/s "
         f"answered 201 (statuses {dict(cap_statuses)})"

@@ -17,6 +17,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ORDER = ["intake", "end_to_end", "routing", "rebuild", "classifier", "duplicate_index_memory"]
+MORE_RUNS = {"intake": [["--only-routing"]]}
+"""Scripts run again with these arguments after their default run."""
 NOISE = ("Failed fetch offsets", "Unclosed", "consumer:", "producer:", "Traceback")
 
 
@@ -42,17 +44,19 @@ def main() -> int:
     print("\n".join(facts))
     rows: list[tuple[str, list[str]]] = []
     failed = 0
-    for name in names:
-        print(f"\n== {name}", flush=True)
+    runs = [(name, args) for name in names for args in [[], *MORE_RUNS.get(name, [])]]
+    for name, args in runs:
+        title = " ".join([name, *args])
+        print(f"\n== {title}", flush=True)
         done = subprocess.run(
-            [sys.executable, str(scripts[name])], capture_output=True, text=True, check=False
+            [sys.executable, str(scripts[name]), *args], capture_output=True, text=True, check=False
         )
         lines = [ln for ln in done.stdout.splitlines() if ln and not ln.startswith(NOISE)]
         print("\n".join(lines), flush=True)
         if done.returncode != 0:
             failed += 1
             lines.append(f"exit code {done.returncode}: {done.stderr.strip()[-300:]}")
-        rows.append((name, lines))
+        rows.append((title, lines))
     table = ["| benchmark | figures |", "|---|---|"]
     table += [f"| {name} | {'<br>'.join(lines)} |" for name, lines in rows]
     print("\n" + "\n".join(table))

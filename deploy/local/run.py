@@ -28,6 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import localservers
 
+from kandoo.runtime.priority import preexec_for
+
 
 @dataclass(frozen=True)
 class Service:
@@ -106,6 +108,7 @@ async def supervise(service: Service, env: dict[str, str], stopping: asyncio.Eve
             env=env | {"PORT": str(service.port)},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=preexec_for(service.name),  # reporting, notify: what the rest leaves
         )
         assert proc.stdout is not None
         reader = asyncio.create_task(pipe_output(service.name, proc.stdout))

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
+from kandoo.runtime.priority import BACKGROUND
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "compose.yaml"
 SERVICE_PORTS = {"intake": 8001, "reporting": 8002, "routing": 8003, "notify": 8004}
@@ -107,3 +109,14 @@ def test_the_compose_topic_script_creates_every_core_topic() -> None:
     for spec in core_topics():
         base = spec.name.removesuffix(".dlq")
         assert base in script, spec.name
+
+
+def test_the_services_that_catch_up_from_kafka_yield_the_cpu(resolved: dict[str, Any]) -> None:
+    services = resolved["services"]
+    default = 1024  # Docker's weight when none is given
+    for name in SERVICE_PORTS:
+        shares = int(services[name].get("cpu_shares", default))
+        if name in BACKGROUND:
+            assert shares < default, f"{name} should yield the CPU to intake and routing"
+        else:
+            assert shares == default, f"{name} is on the write path: full weight"
