@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import apprise
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -40,6 +41,7 @@ from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.rules import Case, ContactChannels, Recipient, Rule, Rules, recipients
 from kandoo.notify.settings import NotifySettings
 from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, consume_forever
+from kandoo.runtime.mongo import bulk
 
 log = logging.getLogger("kandoo.notify")
 Doc = dict[str, Any]
@@ -198,8 +200,10 @@ class Notifier:
                     attempts += await self._plan(record, cases)
                 except PoisonEvent as exc:
                     await self._poison(record, str(exc))
-        for case in cases.values():
-            await self.cases.replace_one({"_id": case.complaint_id}, _case_doc(case), upsert=True)
+        await bulk(
+            self.cases,
+            [ReplaceOne({"_id": cid}, _case_doc(c), upsert=True) for cid, c in cases.items()],
+        )
         # Different recipients at once; each recipient's messages in the order of events.
         by_address: dict[str, list[Coroutine[Any, Any, None]]] = {}
         for address, attempt in attempts:
@@ -220,8 +224,12 @@ class Notifier:
                 raise TypeError("data is not an object")
         except (ValueError, KeyError, TypeError) as exc:
             raise PoisonEvent(f"unreadable event: {exc}") from exc
-        case = cases.get(subject) or await self._case(subject)
-        cases[subject] = case
+        case = cases.get(subject)
+        if case is None:
+            # A complaint's first event starts its case: nothing to look up (redelivered,
+            # it and the events after it build the same case again).
+            new = etype == "complaint.submitted"
+            case = cases[subject] = Case(subject) if new else await self._case(subject)
         try:
             evolve_case(case, event)
         except KeyError as exc:

@@ -25,9 +25,10 @@ from kandoo.events.directory import Directory
 from kandoo.events.topics import Topics
 from kandoo.reporting.adapters.applier import Applier, Parsed, parse
 from kandoo.reporting.adapters.projector import position_key, tag_of
-from kandoo.reporting.adapters.store import MODELS, Doc, Meta, ReadModels, bulk
+from kandoo.reporting.adapters.store import MODELS, Doc, Meta, ReadModels
 from kandoo.reporting.domain.projection import Applied, Projection, Update, queue_entry
 from kandoo.reporting.settings import ReportingSettings
+from kandoo.runtime.mongo import bulk
 
 log = logging.getLogger("kandoo.reporting")
 Progress = Callable[[int, int], None]

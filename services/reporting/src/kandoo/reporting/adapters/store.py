@@ -22,6 +22,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from kandoo.reporting.domain.projection import Changes, Update
+from kandoo.runtime.mongo import bulk, chunks
 
 Doc = dict[str, Any]
 MODELS = (
@@ -34,19 +35,8 @@ MODELS = (
     "followers",
     "told",
 )
-CHUNK = 50
 READ_CONCURRENCY = 8
 INSERT_CONCURRENCY = 4
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-async def bulk(collection: AsyncCollection[Doc], ops: Sequence[Any]) -> None:
-    for part in chunks(ops):
-        await collection.bulk_write(list(part), ordered=False)
 
 
 def update_op(doc_id: str, u: Update) -> UpdateOne:
