@@ -34,6 +34,15 @@ KAFKA_VERSION = os.environ.get("KANDOO_KAFKA_VERSION", "4.4.0")  # docs/decision
 KAFKA_LIBS = CACHE / f"kafka-{KAFKA_VERSION}" / "libs"
 FERRETDB_BIN = CACHE / "bin" / "kandoo-ferretdb"
 KAFKA_HEAP = "-Xmx512m"
+KAFKA_JVM_OPTIONS = (  # what Kafka's own bin/kafka-run-class.sh gives the broker
+    "-server",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",  # G1's default aims at 200 ms: requests wait out each pause
+    "-XX:InitiatingHeapOccupancyPercent=35",
+    "-XX:+ExplicitGCInvokesConcurrent",
+    "-XX:MaxInlineLevel=15",
+    "-Djava.awt.headless=true",
+)
 START_TIMEOUT_S = 90.0
 
 
@@ -261,8 +270,7 @@ def start_kafka(profile: Profile) -> None:
             java,
             KAFKA_HEAP,
             "-Xms128m",
-            "-XX:+UseG1GC",
-            "-Djava.awt.headless=true",
+            *KAFKA_JVM_OPTIONS,
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
             "-cp",
             classpath,
