@@ -3,9 +3,9 @@
 Intake and routing answer a citizen who is waiting; reporting and notify read the same
 facts from Kafka and may apply them a little later without losing any (their offsets are
 committed only after their work is done). On one machine (`make run`, the benchmarks) the
-launcher starts reporting and notify at Linux's SCHED_IDLE: they get every CPU cycle the
-write path leaves, and a waking intake or routing never waits behind them. Measured on
-two cores at 500 submissions/s with everything running: docs/decisions/0009.
+launcher starts reporting and notify at Linux's SCHED_IDLE: they get the CPU the write
+path leaves, and a waking intake or routing takes a core from them at once. (The write
+path still pays something for busy neighbours: figures in docs/decisions/0009.)
 """
 
 from __future__ import annotations
