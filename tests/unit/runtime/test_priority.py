@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from kandoo.runtime.priority import BACKGROUND, preexec_for
+from kandoo.runtime.priority import BACKGROUND, preexec_for, yield_cpu
 
 # The policy of the main thread and of a thread started later (a client's I/O thread).
 PROBE = """
@@ -39,3 +39,21 @@ def test_the_write_path_keeps_the_ordinary_priority() -> None:
     for service in ("intake", "routing"):
         assert preexec_for(service) is None
         assert policies_of(service) == [os.SCHED_OTHER, os.SCHED_OTHER]
+
+
+def test_where_idle_priority_is_forbidden_the_service_still_starts_at_the_lowest_nice() -> None:
+    def refused(*_: object) -> None:
+        raise PermissionError("not in this sandbox")
+
+    def in_a_sandbox() -> None:  # runs in the forked child only
+        os.sched_setscheduler = refused
+        yield_cpu()
+
+    out = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.sched_getscheduler(0), os.nice(0))"],
+        preexec_fn=in_a_sandbox,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split() == [str(os.SCHED_OTHER), "19"]

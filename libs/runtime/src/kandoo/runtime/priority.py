@@ -10,6 +10,7 @@ path still pays something for busy neighbours: figures in docs/decisions/0009.)
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 
@@ -20,10 +21,11 @@ BACKGROUND = frozenset({"reporting", "notify"})
 def yield_cpu() -> None:
     """Run this process (and every thread it starts later) only when the CPU is otherwise
     idle. For `subprocess.Popen(preexec_fn=...)`: it runs in the child before `exec`."""
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+    try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    else:  # not Linux: the lowest ordinary priority is the nearest thing
-        os.nice(19)
+    except (AttributeError, OSError):  # not Linux, or a sandbox that forbids it
+        with contextlib.suppress(OSError):
+            os.nice(19)  # the lowest ordinary priority is the nearest thing; else as is
 
 
 def preexec_for(service: str) -> Callable[[], None] | None:
