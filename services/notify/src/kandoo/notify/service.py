@@ -36,6 +36,7 @@ from kandoo.events.events import STATUS_AFTER_TYPE
 from kandoo.events.notices import Delivery, Notice, NoticeType
 from kandoo.events.topics import Topics
 from kandoo.events.values import OPEN_STATUSES
+from kandoo.notify import tls
 from kandoo.notify.messages import render
 from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.rules import Case, ContactChannels, Recipient, Rule, Rules, recipients
@@ -99,6 +100,7 @@ class Sender:
 
     def __init__(self, timeout_s: float, relay: str = "") -> None:
         self.timeout_s, self.relay = timeout_s, relay
+        tls.install()  # no CA bundle parsed for plain SMTP (kandoo.notify.tls)
 
     async def send(self, url: str, title: str, body: str) -> tuple[bool, str | None]:
         if self.relay:
