@@ -21,9 +21,8 @@ from kandoo.notify.bootstrap import build
 from kandoo.notify.service import Notifier
 from kandoo.notify.settings import NotifySettings
 from kandoo.routing.adapters.processor import Processor
-from kandoo.routing.bootstrap import build as build_routing
 from tests.conftest import Servers, service_settings
-from tests.integration.routing.conftest import DIRECTORY, Client, FakeClock, routing_settings
+from tests.integration.routing.conftest import DIRECTORY, Client, FakeClock, running_routing
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -162,21 +161,18 @@ async def n(
     smtp, web, directory = sink_directory
     await web.start()
     clock = FakeClock()
-    routing, _ = build_routing(routing_settings(servers, unique), clock=clock)
-    await routing.start()
-    client = Client(servers, routing.topics)
-    await client.start()
     settings = notify_settings(servers, unique, directory, smtp.port)
-    notifier, _, mongo = build(settings)
-    await notifier.start()
     try:
-        yield Notify(notifier, settings, smtp, web, routing, client, clock, servers)
+        async with running_routing(servers, unique, clock) as (routing, client):
+            notifier, _, mongo = build(settings)
+            await notifier.start()
+            try:
+                yield Notify(notifier, settings, smtp, web, routing, client, clock, servers)
+            finally:
+                await notifier.stop()
+                await mongo.drop_database(settings.mongodb_db)
+                await mongo.close()
     finally:
-        await notifier.stop()
-        await mongo.drop_database(settings.mongodb_db)
-        await mongo.close()
-        await client.stop()
-        await routing.stop()
         await web.stop()
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from kandoo.notify.bootstrap import build
-from kandoo.routing.bootstrap import build as build_routing
 from tests.conftest import Servers
 from tests.integration.notify.conftest import SmtpSink, WebhookSink, eventually, notify_settings
 from tests.integration.notify.test_notify import _assert, submit_en
-from tests.integration.routing.conftest import Client, FakeClock, routing_settings
+from tests.integration.routing.conftest import running_routing
 
 
 async def test_notify_started_before_the_topics_exist_tells_the_admins_within_seconds(
@@ -22,18 +21,13 @@ async def test_notify_started_before_the_topics_exist_tells_the_admins_within_se
     settings = notify_settings(servers, unique, directory, smtp.port)
     notifier, _, mongo = build(settings)
     await notifier.start()  # the topics do not exist yet
-    routing, _ = build_routing(routing_settings(servers, unique), clock=FakeClock())
-    await routing.start()  # creates them
-    client = Client(servers, routing.topics)
-    await client.start()
     try:
-        complaint = submit_en("early@example.com")
-        assert (await client.call(complaint))["outcome"] == "accepted"
-        await eventually(lambda: _assert(len(web.to("eng-admin-1")) == 1), wait_s=30)
-        assert web.to("eng-admin-1")[0]["title"] == f"เรื่องใหม่ {complaint.tracking_code}"
+        async with running_routing(servers, unique) as (_, client):  # creates them
+            complaint = submit_en("early@example.com")
+            assert (await client.call(complaint))["outcome"] == "accepted"
+            await eventually(lambda: _assert(len(web.to("eng-admin-1")) == 1), wait_s=30)
+            assert web.to("eng-admin-1")[0]["title"] == f"เรื่องใหม่ {complaint.tracking_code}"
     finally:
-        await client.stop()
-        await routing.stop()
         await notifier.stop()
         await mongo.drop_database(settings.mongodb_db)
         await mongo.close()

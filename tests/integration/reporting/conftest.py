@@ -18,13 +18,12 @@ from kandoo.reporting.adapters.store import MODELS, ReadModels
 from kandoo.reporting.bootstrap import Reporting, build
 from kandoo.reporting.settings import ReportingSettings
 from kandoo.routing.adapters.processor import Processor
-from kandoo.routing.bootstrap import build as build_routing
 from tests.conftest import TEST_SECRET, Servers, service_settings
 from tests.integration.routing.conftest import (
     TOKEN,
     Client,
     FakeClock,
-    routing_settings,
+    running_routing,
     submit,
 )
 
@@ -152,18 +151,13 @@ async def scripted(servers: Servers) -> AsyncIterator[Scripted]:
     """One history for the module's tests (they only read it), projected by reporting."""
     unique = uuid.uuid4().hex[:10]
     clock = FakeClock()
-    processor, _ = build_routing(routing_settings(servers, unique), clock=clock)
-    await processor.start()
-    client = Client(servers, processor.topics)
-    await client.start()
-    reporting = build(reporting_settings(servers, unique))
-    reporting.clock = clock
-    try:
-        history = await play(processor, client, clock)
-        await reporting.start()
-        models = await caught_up(reporting, history.events)
-        yield Scripted(processor, client, clock, history, reporting, models)
-    finally:
-        await reporting.stop()
-        await client.stop()
-        await processor.stop()
+    async with running_routing(servers, unique, clock) as (processor, client):
+        reporting = build(reporting_settings(servers, unique))
+        reporting.clock = clock
+        try:
+            history = await play(processor, client, clock)
+            await reporting.start()
+            models = await caught_up(reporting, history.events)
+            yield Scripted(processor, client, clock, history, reporting, models)
+        finally:
+            await reporting.stop()

@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,13 +180,12 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-async def routing(
-    servers: Servers, unique: str, clock: FakeClock
+@asynccontextmanager
+async def running_routing(
+    servers: Servers, unique: str, clock: FakeClock | None = None
 ) -> AsyncIterator[tuple[Processor, Client]]:
-    """A running processor on this test's topics, with a clock the test moves."""
-    settings = routing_settings(servers, unique)
-    processor, _ = build(settings, clock=clock)
+    """A running processor on the topics of `unique` (it creates them) and a client."""
+    processor, _ = build(routing_settings(servers, unique), clock=clock or FakeClock())
     await processor.start()
     client = Client(servers, processor.topics)
     await client.start()
@@ -194,3 +194,12 @@ async def routing(
     finally:
         await client.stop()
         await processor.stop()
+
+
+@pytest.fixture
+async def routing(
+    servers: Servers, unique: str, clock: FakeClock
+) -> AsyncIterator[tuple[Processor, Client]]:
+    """A running processor on this test's topics, with a clock the test moves."""
+    async with running_routing(servers, unique, clock) as running:
+        yield running
