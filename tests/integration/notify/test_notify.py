@@ -116,6 +116,9 @@ async def test_a_failing_sink_is_retried_then_dead_lettered_while_others_go_thro
     assert letters[0]["attempts"] == 3
     assert "json sink refused or failed" in letters[0]["reason"]
     assert len(n.web.failures) == 3  # first try and two retries
+    # the retry list held it only while it waited: the retry pass never reads the others
+    assert await n.notifier.retries.count_documents({}) == 0
+    assert await n.notifier.deliveries.count_documents({"state": "dead"}) == 1
     # meanwhile another department's delivery went straight through
     light = submit_en("carol@example.com", "Lamp post dark", "streetlight", lat=12.5500)
     await n.client.call(light)
@@ -224,8 +227,53 @@ async def test_each_morning_admins_get_one_digest_of_their_overdue_items(n: Noti
         assert len(digests) == 1
         assert code in digests[0]["message"]
         assert await digest.send_digests() == 0  # once a day
+        restarted = build(n.settings, clock=lambda: morning.astimezone(UTC))
+        assert await restarted[0].send_digests() == 0  # once a day, whichever process asks
+        await restarted[2].close()
         early = build(n.settings, clock=lambda: morning.replace(hour=6).astimezone(UTC))
         assert await early[0].send_digests() == 0  # not before 08:00 Bangkok
         await early[2].close()
     finally:
+        await client.close()
+
+
+async def test_a_delivery_left_waiting_for_a_retry_is_retried_after_a_restart(
+    n: Notify,
+) -> None:
+    """A process that died between listing a retry and marking the delivery, or a delivery
+    older than the retry list: the restart finds it waiting, and tries it again once."""
+    await n.notifier.stop()
+    url = f"json://127.0.0.1:{n.web.port}/eng-admin-1"
+    waiting = {
+        "_id": "ev-old|eng-admin-1|json",
+        "state": "retry",
+        "attempt": 1,
+        "url": url,
+        "title": "left waiting",
+        "body": "sent at the second attempt",
+        "complaint_id": "",  # no notice about it: digests are sent like this too
+        "event_id": "ev-old",
+        "event_type": "complaint.routed",
+        "rule": "test",
+        "recipient": "eng-admin-1",
+        "recipient_role": "dept_admin",
+        "language": "en",
+        "channel": "json",
+        "next_at": datetime.now(UTC) - timedelta(seconds=1),
+    }
+    await n.notifier.deliveries.insert_one(waiting)
+    again, _, client = build(n.settings)
+    await again.start()
+    try:
+        await eventually(
+            lambda: _assert(any(p["title"] == "left waiting" for p in n.web.to("eng-admin-1")))
+        )
+        done = await again.deliveries.find_one({"_id": waiting["_id"]})
+        assert done is not None
+        assert (done["state"], done["attempt"]) == ("sent", 2)
+        assert await again.retries.count_documents({}) == 0
+        await asyncio.sleep(1.5)  # three more retry passes: nothing sent twice
+        assert [p["title"] for p in n.web.to("eng-admin-1")].count("left waiting") == 1
+    finally:
+        await again.stop()
         await client.close()
