@@ -116,9 +116,13 @@ class CpuMeter:
     def start(self) -> None:
         self.started = {name: self._seconds(pid) for name, pid in self.pids.items()}
 
+    def spent(self) -> dict[str, float]:
+        """CPU seconds of each process since `start()`."""
+        return {name: self._seconds(pid) - self.started[name] for name, pid in self.pids.items()}
+
     def per(self, count: int) -> str:
         """'intake 1.23 ms, routing ...' of CPU per unit of work since `start()`."""
-        spent = {name: self._seconds(pid) - self.started[name] for name, pid in self.pids.items()}
+        spent = self.spent()
         parts = [f"{name} {s * 1000 / count:.2f}" for name, s in spent.items()]
         return ", ".join(parts) + f" (total {sum(spent.values()) * 1000 / count:.2f} ms)"
 
