@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from pymongo import AsyncMongoClient
 
+from kandoo.notify.bootstrap import Notify as NotifyService
 from kandoo.notify.bootstrap import build
-from kandoo.notify.service import Notifier
 from kandoo.notify.settings import NotifySettings
 from kandoo.routing.adapters.processor import Processor
 from tests.conftest import Servers, service_settings
@@ -143,7 +144,7 @@ def notify_settings(
 
 @dataclass
 class Notify:
-    notifier: Notifier
+    notifier: NotifyService
     settings: NotifySettings
     smtp: SmtpSink
     web: WebhookSink
@@ -164,16 +165,21 @@ async def n(
     settings = notify_settings(servers, unique, directory, smtp.port)
     try:
         async with running_routing(servers, unique, clock) as (routing, client):
-            notifier, _, mongo = build(settings)
+            notifier = build(settings)
             await notifier.start()
             try:
                 yield Notify(notifier, settings, smtp, web, routing, client, clock, servers)
             finally:
                 await notifier.stop()
-                await mongo.drop_database(settings.mongodb_db)
-                await mongo.close()
+                await drop_database(settings)
     finally:
         await web.stop()
+
+
+async def drop_database(settings: NotifySettings) -> None:
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url)
+    await mongo.drop_database(settings.mongodb_db)
+    await mongo.close()
 
 
 async def eventually(check: Any, wait_s: float = 30.0) -> None:

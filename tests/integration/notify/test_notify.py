@@ -13,8 +13,8 @@ from aiokafka import AIOKafkaProducer
 
 from kandoo.events import commands as c
 from kandoo.events.values import Actor, ReporterContact, Role
+from kandoo.notify.adapters.sender import Sender
 from kandoo.notify.bootstrap import build
-from kandoo.notify.service import Sender
 from tests.conftest import Servers
 from tests.integration.notify.conftest import Notify, eventually
 from tests.integration.routing.conftest import read_topic, submit
@@ -117,8 +117,8 @@ async def test_a_failing_sink_is_retried_then_dead_lettered_while_others_go_thro
     assert "json sink refused or failed" in letters[0]["reason"]
     assert len(n.web.failures) == 3  # first try and two retries
     # the retry list held it only while it waited: the retry pass never reads the others
-    assert await n.notifier.retries.count_documents({}) == 0
-    assert await n.notifier.deliveries.count_documents({"state": "dead"}) == 1
+    assert await n.notifier.store.retries.count_documents({}) == 0
+    assert await n.notifier.store.deliveries.count_documents({"state": "dead"}) == 1
     # meanwhile another department's delivery went straight through
     light = submit_en("carol@example.com", "Lamp post dark", "streetlight", lat=12.5500)
     await n.client.call(light)
@@ -146,7 +146,7 @@ async def test_a_redelivered_event_or_a_restart_mid_batch_sends_nothing_twice(
 
     # the same events again, from the start, into the same delivery records
     replay = n.settings.model_copy(update={"group_id": "notify-replay"})
-    again, _, client = build(replay)
+    again = build(replay)
     await again.start()
     await asyncio.sleep(3)
     await again.stop()
@@ -156,14 +156,14 @@ async def test_a_redelivered_event_or_a_restart_mid_batch_sends_nothing_twice(
 
     # a new event; the process dies in the middle of its batch, before committing
     second = submit_en("erin@example.com", "Another light out", lat=12.5500)
-    crashing, _, client2 = build(n.settings, sender=Crashing(5))
+    crashing = build(n.settings, sender=Crashing(5))
     await crashing.start()
     await n.client.call(second)
     await asyncio.sleep(3)
     await crashing.stop()
     # restarted: the batch is read again; what was sent is not sent again, and the message
     # cut off mid-send is dead-lettered rather than risked twice
-    restarted, _, client3 = build(n.settings)
+    restarted = build(n.settings)
     await restarted.start()
     try:
         await eventually(
@@ -175,15 +175,13 @@ async def test_a_redelivered_event_or_a_restart_mid_batch_sends_nothing_twice(
         titles = [p["title"] for p in n.web.to("eng-admin-1") if second.tracking_code in p["title"]]
         assert len(titles) == 1
         assert not any(second.tracking_code in p["title"] for p in n.web.to("eng-admin-2"))
-        record = await restarted.deliveries.find_one(
+        record = await restarted.store.deliveries.find_one(
             {"recipient": "eng-admin-2", "complaint_id": second.complaint_id}
         )
         assert record is not None
         assert record["state"] == "dead"
     finally:
         await restarted.stop()
-        for cl in (client, client2, client3):
-            await cl.close()
 
 
 async def test_a_poison_event_goes_to_the_dead_letter_and_the_consumer_moves_on(n: Notify) -> None:
@@ -220,21 +218,21 @@ async def test_each_morning_admins_get_one_digest_of_their_overdue_items(n: Noti
     bangkok = ZoneInfo("Asia/Bangkok")
     two_days_on = datetime.now(bangkok) + timedelta(days=2)
     morning = two_days_on.replace(hour=9, minute=0, second=0, microsecond=0)
-    digest, _, client = build(n.settings, clock=lambda: morning.astimezone(UTC))
+    digest = build(n.settings, clock=lambda: morning.astimezone(UTC))
     try:
-        assert await digest.send_digests() >= 1
+        assert await digest.digests.send() >= 1
         digests = [p for p in n.web.to("eng-admin-2") if p["title"].startswith("สรุปเรื่องเกินกำหนด")]
         assert len(digests) == 1
         assert code in digests[0]["message"]
-        assert await digest.send_digests() == 0  # once a day
+        assert await digest.digests.send() == 0  # once a day
         restarted = build(n.settings, clock=lambda: morning.astimezone(UTC))
-        assert await restarted[0].send_digests() == 0  # once a day, whichever process asks
-        await restarted[2].close()
+        assert await restarted.digests.send() == 0  # once a day, whichever process asks
+        await restarted.client.close()
         early = build(n.settings, clock=lambda: morning.replace(hour=6).astimezone(UTC))
-        assert await early[0].send_digests() == 0  # not before 08:00 Bangkok
-        await early[2].close()
+        assert await early.digests.send() == 0  # not before 08:00 Bangkok
+        await early.client.close()
     finally:
-        await client.close()
+        await digest.client.close()
 
 
 async def test_a_delivery_left_waiting_for_a_retry_is_retried_after_a_restart(
@@ -261,19 +259,18 @@ async def test_a_delivery_left_waiting_for_a_retry_is_retried_after_a_restart(
         "channel": "json",
         "next_at": datetime.now(UTC) - timedelta(seconds=1),
     }
-    await n.notifier.deliveries.insert_one(waiting)
-    again, _, client = build(n.settings)
+    again = build(n.settings)
+    await again.store.deliveries.insert_one(waiting)
     await again.start()
     try:
         await eventually(
             lambda: _assert(any(p["title"] == "left waiting" for p in n.web.to("eng-admin-1")))
         )
-        done = await again.deliveries.find_one({"_id": waiting["_id"]})
+        done = await again.store.deliveries.find_one({"_id": waiting["_id"]})
         assert done is not None
         assert (done["state"], done["attempt"]) == ("sent", 2)
-        assert await again.retries.count_documents({}) == 0
+        assert await again.store.retries.count_documents({}) == 0
         await asyncio.sleep(1.5)  # three more retry passes: nothing sent twice
         assert [p["title"] for p in n.web.to("eng-admin-1")].count("left waiting") == 1
     finally:
         await again.stop()
-        await client.close()

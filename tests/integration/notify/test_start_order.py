@@ -8,7 +8,13 @@ from pathlib import Path
 
 from kandoo.notify.bootstrap import build
 from tests.conftest import Servers
-from tests.integration.notify.conftest import SmtpSink, WebhookSink, eventually, notify_settings
+from tests.integration.notify.conftest import (
+    SmtpSink,
+    WebhookSink,
+    drop_database,
+    eventually,
+    notify_settings,
+)
 from tests.integration.notify.test_notify import _assert, submit_en
 from tests.integration.routing.conftest import running_routing
 
@@ -19,7 +25,7 @@ async def test_notify_started_before_the_topics_exist_tells_the_admins_within_se
     smtp, web, directory = sink_directory
     await web.start()
     settings = notify_settings(servers, unique, directory, smtp.port)
-    notifier, _, mongo = build(settings)
+    notifier = build(settings)
     await notifier.start()  # the topics do not exist yet
     try:
         async with running_routing(servers, unique) as (_, client):  # creates them
@@ -29,6 +35,5 @@ async def test_notify_started_before_the_topics_exist_tells_the_admins_within_se
             assert web.to("eng-admin-1")[0]["title"] == f"เรื่องใหม่ {complaint.tracking_code}"
     finally:
         await notifier.stop()
-        await mongo.drop_database(settings.mongodb_db)
-        await mongo.close()
+        await drop_database(settings)
         await web.stop()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from kandoo.notify.service import Sender
+from kandoo.notify.adapters.sender import Sender
 from tests.integration.notify.conftest import SmtpSink, free_port
 
 

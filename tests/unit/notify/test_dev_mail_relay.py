@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from kandoo.notify.service import via_relay
+from kandoo.notify.adapters.sender import via_relay
 from kandoo.notify.settings import NotifySettings
 
 RELAY = "127.0.0.1:1025"

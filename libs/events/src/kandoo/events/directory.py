@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import Field, model_validator
@@ -75,6 +76,12 @@ class Municipality(Frozen):
     name_th: str
     name_en: str
     tracking_prefix: str = "HH"
+    timezone: str = Field(default="Asia/Bangkok", description="IANA zone of local days and times")
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """Where 'today', the digest hour and due times shown to people are reckoned."""
+        return ZoneInfo(self.timezone)
 
 
 class Directory(Frozen):

@@ -7,8 +7,9 @@ the log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -222,3 +223,22 @@ STATUS_AFTER: dict[type[Event], Status] = {
 
 STATUS_AFTER_TYPE: dict[str, str] = {cls.TYPE: status.value for cls, status in STATUS_AFTER.items()}
 """The same, by CloudEvents type, for consumers that read events as plain JSON."""
+
+
+def routed_status(triage: bool) -> Status:
+    """A routed complaint waits in triage when the classifier was unsure, else it is routed."""
+    return Status.TRIAGE if triage else Status.ROUTED
+
+
+def status_after(event: Event) -> Status | None:
+    """The status a complaint is in after this event; None: the event leaves it as it was."""
+    if isinstance(event, ComplaintRouted):
+        return routed_status(event.triage)
+    return STATUS_AFTER.get(type(event))
+
+
+def status_after_wire(event_type: str, data: Mapping[str, Any]) -> str | None:
+    """`status_after` for an event read as plain JSON (its type and `data`)."""
+    if event_type == ComplaintRouted.TYPE:
+        return routed_status(bool(data.get("triage"))).value
+    return STATUS_AFTER_TYPE.get(event_type)

@@ -11,7 +11,6 @@ from typing import Any
 
 from kandoo.events.envelope import Envelope, UnknownEvent
 from kandoo.events.events import (
-    STATUS_AFTER,
     ComplaintAcknowledged,
     ComplaintAssigned,
     ComplaintClassified,
@@ -29,6 +28,7 @@ from kandoo.events.events import (
     Event,
     ReporterDataErased,
     SlaBreached,
+    status_after,
 )
 from kandoo.events.values import Location, Status
 
@@ -72,7 +72,7 @@ def evolve(state: ComplaintState, env: Envelope) -> ComplaintState:
     data = env.data
     changes: dict[str, Any] = {"version": env.sequence, "last_event_at": env.time}
     if not isinstance(data, UnknownEvent):
-        status = STATUS_AFTER.get(type(data))
+        status = status_after(data)
         if status is not None:
             changes["status"] = status
         changes.update(_changes(state, data, env.time))
@@ -97,7 +97,6 @@ def _changes(state: ComplaintState, data: Event, at: datetime) -> dict[str, Any]
             return dict(category=data.category)
         case ComplaintRouted():
             return dict(
-                status=Status.TRIAGE if data.triage else Status.ROUTED,
                 department=data.department,
                 acknowledge_by=data.acknowledge_by,
                 resolve_by=data.resolve_by,

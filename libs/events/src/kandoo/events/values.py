@@ -25,6 +25,10 @@ class Role(StrEnum):
     SYSTEM = "system"
 
 
+STAFF_ROLES = frozenset({Role.DEPT_ADMIN, Role.SUPERVISOR, Role.CLERK, Role.ANALYST, Role.SYSTEM})
+"""Roles of the municipality's people and services, as opposed to citizens and reporters."""
+
+
 class Status(StrEnum):
     """Where a complaint stands. `duplicate` is terminal: the reporter follows the original."""
 

@@ -1,5 +1,5 @@
 """`python -m kandoo.notify`: the notify service."""
 
-from kandoo.notify.cli import main
+from kandoo.notify.entrypoints.cli import main
 
 raise SystemExit(main(["run"]))

@@ -11,7 +11,7 @@ import yaml
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 - plain text
 _RAW: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(
-    resources.files("kandoo.notify").joinpath("messages.yaml").read_text(encoding="utf-8")
+    resources.files("kandoo.notify.domain").joinpath("messages.yaml").read_text(encoding="utf-8")
 )
 _TEMPLATES = {
     (name, lang): (_ENV.from_string(parts["title"]), _ENV.from_string(parts["body"]))

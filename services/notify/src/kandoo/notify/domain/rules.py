@@ -7,7 +7,7 @@ in; the recipients (with their Apprise URLs and language) out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,8 +15,8 @@ from urllib.parse import quote
 import yaml
 
 from kandoo.events.directory import Directory, Person
-
-STAFF_ROLES = {"dept_admin", "supervisor", "clerk", "system"}
+from kandoo.events.values import STAFF_ROLES
+from kandoo.notify.domain.case import Case
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ class Rule:
 @dataclass(frozen=True)
 class Rules:
     rules: tuple[Rule, ...]
-    timezone: str = "Asia/Bangkok"
     digest_at: str = "08:00"
+    """Local time (the directory's zone) of each day's digest."""
 
     def matching(self, event_type: str) -> list[Rule]:
         return [r for r in self.rules if event_type in r.events]
@@ -49,22 +49,7 @@ def load_rules(path: str | Path) -> Rules:
         for r in raw["rules"]
     )
     digest = raw.get("digest") or {}
-    return Rules(rules, raw.get("timezone", "Asia/Bangkok"), str(digest.get("at", "08:00")))
-
-
-@dataclass
-class Case:
-    """What notify keeps of one complaint: enough to address and word its messages."""
-
-    complaint_id: str
-    tracking_code: str = ""
-    language: str = "th"
-    category: str | None = None
-    department: str | None = None
-    status: str | None = None
-    contact: dict[str, Any] = field(default_factory=dict)
-    acknowledge_by: str | None = None
-    resolve_by: str | None = None
+    return Rules(rules, str(digest.get("at", "08:00")))
 
 
 @dataclass(frozen=True)

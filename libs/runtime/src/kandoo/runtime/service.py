@@ -1,0 +1,53 @@
+"""The one shape of a running service, and running it until the operator stops it.
+
+Every service's `bootstrap.build(settings)` returns an object with `start()`, `stop()` and
+`ready()`; `serve` starts it, waits for SIGTERM or SIGINT (or for the service to fail on
+its own), and stops it. The signal handling is written here once for all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Protocol
+
+log = logging.getLogger("kandoo.runtime")
+
+
+class Service(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def ready(self) -> bool: ...
+
+
+async def serve(service: Service, name: str) -> int:
+    """Run `service` until SIGTERM/SIGINT; 1 if it failed on its own, else 0. A service that
+    can die by itself (routing, when fenced) has a `dead` event and a `failed` reason."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await service.start()
+    log.info("%s running", name)
+    waits = [asyncio.create_task(stop.wait())]
+    dead = getattr(service, "dead", None)
+    if isinstance(dead, asyncio.Event):
+        waits.append(asyncio.create_task(dead.wait()))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await service.stop()
+    return 1 if getattr(service, "failed", None) else 0
+
+
+def configure_logging() -> None:
+    """One log format for every service."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
