@@ -19,7 +19,7 @@ from kandoo.events.values import Actor, Role
 from kandoo.intake.bootstrap import Intake, build
 from kandoo.intake.entrypoints.app import create_app
 from kandoo.intake.settings import IntakeSettings
-from kandoo.routing.adapters.processor import Processor
+from kandoo.routing.bootstrap import Routing
 from kandoo.routing.bootstrap import build as build_routing
 from tests.conftest import TEST_SECRET, Servers, service_settings
 from tests.integration.routing.conftest import FakeClock, routing_settings
@@ -56,12 +56,12 @@ async def wait_until_listening(intake: Intake) -> None:
 class Stack:
     http: httpx.AsyncClient
     intake: Intake
-    routing: Processor
+    routing: Routing
 
 
 @pytest.fixture
 async def stack(servers: Servers, unique: str) -> AsyncIterator[Stack]:
-    routing, _ = build_routing(routing_settings(servers, unique), clock=FakeClock())
+    routing = build_routing(routing_settings(servers, unique), clock=FakeClock())
     await routing.start()
     intake = build(intake_settings(servers, unique))
     app = create_app(intake=intake)

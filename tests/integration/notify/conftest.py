@@ -21,7 +21,7 @@ from pymongo import AsyncMongoClient
 from kandoo.notify.bootstrap import Notify as NotifyService
 from kandoo.notify.bootstrap import build
 from kandoo.notify.settings import NotifySettings
-from kandoo.routing.adapters.processor import Processor
+from kandoo.routing.bootstrap import Routing
 from tests.conftest import Servers, service_settings
 from tests.integration.routing.conftest import DIRECTORY, Client, FakeClock, running_routing
 
@@ -148,7 +148,7 @@ class Notify:
     settings: NotifySettings
     smtp: SmtpSink
     web: WebhookSink
-    routing: Processor
+    routing: Routing
     client: Client
     routing_clock: FakeClock
     servers: Servers

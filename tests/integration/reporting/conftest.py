@@ -17,7 +17,7 @@ from kandoo.events.values import Actor, Role
 from kandoo.reporting.adapters.store import MODELS, ReadModels
 from kandoo.reporting.bootstrap import Reporting, build
 from kandoo.reporting.settings import ReportingSettings
-from kandoo.routing.adapters.processor import Processor
+from kandoo.routing.bootstrap import Routing
 from tests.conftest import TEST_SECRET, Servers, service_settings
 from tests.integration.routing.conftest import (
     TOKEN,
@@ -55,7 +55,7 @@ class History:
     before_breach: datetime | None = None
 
 
-async def play(processor: Processor, client: Client, clock: FakeClock) -> History:
+async def play(processor: Routing, client: Client, clock: FakeClock) -> History:
     """Duplicates, a department without admin, reroute, reopen, rating, a breach, notes."""
     h = History()
 
@@ -138,7 +138,7 @@ async def snapshot(m: ReadModels) -> dict[str, dict[str, Any]]:
 
 @dataclass
 class Scripted:
-    processor: Processor
+    processor: Routing
     client: Client
     clock: FakeClock
     history: History

@@ -20,8 +20,7 @@ from kandoo.events.envelope import Envelope, from_record
 from kandoo.events.ids import token_hash, tracking_code
 from kandoo.events.topics import Topics
 from kandoo.events.values import Actor, Location, ReporterContact, Role
-from kandoo.routing.adapters.processor import Processor
-from kandoo.routing.bootstrap import build
+from kandoo.routing.bootstrap import Routing, build
 from kandoo.routing.settings import RoutingSettings
 from kandoo.runtime.kafka_io import behind, wait_for_assignment
 from tests.conftest import Servers
@@ -183,9 +182,9 @@ def clock() -> FakeClock:
 @asynccontextmanager
 async def running_routing(
     servers: Servers, unique: str, clock: FakeClock | None = None
-) -> AsyncIterator[tuple[Processor, Client]]:
+) -> AsyncIterator[tuple[Routing, Client]]:
     """A running processor on the topics of `unique` (it creates them) and a client."""
-    processor, _ = build(routing_settings(servers, unique), clock=clock or FakeClock())
+    processor = build(routing_settings(servers, unique), clock=clock or FakeClock())
     await processor.start()
     client = Client(servers, processor.topics)
     await client.start()
@@ -199,7 +198,7 @@ async def running_routing(
 @pytest.fixture
 async def routing(
     servers: Servers, unique: str, clock: FakeClock
-) -> AsyncIterator[tuple[Processor, Client]]:
+) -> AsyncIterator[tuple[Routing, Client]]:
     """A running processor on this test's topics, with a clock the test moves."""
     async with running_routing(servers, unique, clock) as running:
         yield running

@@ -82,7 +82,7 @@ async def test_routing_classifies_with_the_newest_model_and_records_its_version(
     settings = routing_settings(
         servers, unique, classifier="model", model_dir=str(tmp_path), classify_data=str(DATA)
     )
-    processor, _ = build(settings, clock=FakeClock())
+    processor = build(settings, clock=FakeClock())
     await processor.start()
     client = Client(servers, processor.topics)
     await client.start()

@@ -9,8 +9,7 @@ import sys
 
 from aiokafka import AIOKafkaProducer
 
-from kandoo.routing.adapters.processor import Processor
-from kandoo.routing.bootstrap import build
+from kandoo.routing.bootstrap import Routing, build
 from tests.conftest import Servers
 from tests.integration.routing.conftest import (
     DIRECTORY,
@@ -36,8 +35,8 @@ async def http_get(port: int, path: str) -> tuple[int, str]:
 async def test_metrics_health_and_readiness_are_served(servers: Servers, unique: str) -> None:
     port = free_port()
     settings = routing_settings(servers, unique, port=port)
-    processor, health = build(settings, clock=FakeClock())
-    await health.start()
+    processor = build(settings, clock=FakeClock())
+    await processor.health.start()
     try:
         status, _ = await http_get(port, "/readyz")
         assert status == 503  # state not rebuilt yet
@@ -65,11 +64,11 @@ async def test_metrics_health_and_readiness_are_served(servers: Servers, unique:
             await client.stop()
             await processor.stop()
     finally:
-        await health.stop()
+        await processor.health.stop()
 
 
 async def test_the_state_cli_folds_a_complaint_from_the_log(
-    routing: tuple[Processor, Client], servers: Servers, unique: str
+    routing: tuple[Routing, Client], servers: Servers, unique: str
 ) -> None:
     _, client = routing
     command = submit()
@@ -83,7 +82,7 @@ async def test_the_state_cli_folds_a_complaint_from_the_log(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "kandoo.routing.cli",
+        "kandoo.routing.entrypoints.cli",
         "state",
         command.complaint_id,
         env=env,
@@ -98,7 +97,7 @@ async def test_the_state_cli_folds_a_complaint_from_the_log(
 
 
 async def test_a_poison_command_goes_to_the_dead_letter_topic_and_the_rest_go_on(
-    routing: tuple[Processor, Client], servers: Servers
+    routing: tuple[Routing, Client], servers: Servers
 ) -> None:
     _, client = routing
     producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from kandoo.events import commands as c
 from kandoo.events.values import Actor, Role
-from kandoo.routing.adapters.processor import Processor
+from kandoo.routing.bootstrap import Routing
 from tests.conftest import Servers
 from tests.integration.routing.conftest import TOKEN, Client, FakeClock, read_topic, submit
 
@@ -22,7 +22,7 @@ def by_subject(events: list, complaint_id: str) -> list:  # type: ignore[type-ar
 
 
 async def test_a_submission_is_classified_routed_fed_and_answered(
-    routing: tuple[Processor, Client], servers: Servers
+    routing: tuple[Routing, Client], servers: Servers
 ) -> None:
     _, client = routing
     command = submit()
@@ -46,7 +46,7 @@ async def test_a_submission_is_classified_routed_fed_and_answered(
 
 
 async def test_a_refused_transition_answers_why_and_writes_no_event(
-    routing: tuple[Processor, Client],
+    routing: tuple[Routing, Client],
 ) -> None:
     _, client = routing
     command = submit()
@@ -67,7 +67,7 @@ async def test_a_refused_transition_answers_why_and_writes_no_event(
 
 
 async def test_a_repeated_command_gets_the_same_answer_and_no_new_event(
-    routing: tuple[Processor, Client],
+    routing: tuple[Routing, Client],
 ) -> None:
     _, client = routing
     command = submit()
@@ -83,7 +83,7 @@ async def test_a_repeated_command_gets_the_same_answer_and_no_new_event(
 
 
 async def test_a_report_near_an_open_one_of_the_same_category_is_linked_to_it(
-    routing: tuple[Processor, Client],
+    routing: tuple[Routing, Client],
 ) -> None:
     _, client = routing
     original = submit(lat=12.56800, lon=99.95770)
@@ -97,7 +97,7 @@ async def test_a_report_near_an_open_one_of_the_same_category_is_linked_to_it(
 
 
 async def test_a_department_without_an_admin_is_escalated_to_the_clerk_at_once(
-    routing: tuple[Processor, Client],
+    routing: tuple[Routing, Client],
 ) -> None:
     _, client = routing
     command = submit(text="ผู้สูงอายุอยู่คนเดียว ไม่มีคนดูแล ขอเบี้ยยังชีพ elderly", category="welfare")
@@ -110,7 +110,7 @@ async def test_a_department_without_an_admin_is_escalated_to_the_clerk_at_once(
 
 
 async def test_a_missed_deadline_breaches_and_escalates_through_the_command_path(
-    routing: tuple[Processor, Client], clock: FakeClock
+    routing: tuple[Routing, Client], clock: FakeClock
 ) -> None:
     processor, client = routing
     command = submit()
@@ -132,7 +132,7 @@ async def test_a_missed_deadline_breaches_and_escalates_through_the_command_path
 
 
 async def test_kcat_reads_a_department_feed_as_json(
-    routing: tuple[Processor, Client], servers: Servers
+    routing: tuple[Routing, Client], servers: Servers
 ) -> None:
     _, client = routing
     command = submit()

@@ -78,7 +78,7 @@ def test_the_cli_classifies_json_lines_with_one_model_load(
         for t in ("ไฟถนนหน้าบ้านดับสามคืนแล้ว", "Loud karaoke bar next door until 3am")
     )
     done = subprocess.run(
-        [sys.executable, "-m", "kandoo.routing.cli", "classify"],
+        [sys.executable, "-m", "kandoo.routing.entrypoints.cli", "classify"],
         input=lines,
         capture_output=True,
         text=True,

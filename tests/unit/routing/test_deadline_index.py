@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from kandoo.events import commands as c
 from kandoo.events.state import ComplaintState
-from kandoo.routing.adapters.processor import PartitionState
+from kandoo.routing.domain.partition import PartitionState
 from tests.unit.routing.lifecycle import ENGINEERING_ADMIN, NOW, step, submit
 
 

@@ -16,12 +16,16 @@ class HealthServer:
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, self._host, self._port)
+        """Listen (once: a service may start its health server early, to answer 'not ready'
+        while it starts)."""
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, self._host, self._port)
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+            self._server = None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger("kandoo.runtime")
@@ -24,7 +25,7 @@ class Service(Protocol):
     def ready(self) -> bool: ...
 
 
-async def serve(service: Service, name: str) -> int:
+async def serve(service: Service, name: str, after_start: Callable[[], None] = lambda: None) -> int:
     """Run `service` until SIGTERM/SIGINT; 1 if it failed on its own, else 0. A service that
     can die by itself (routing, when fenced) has a `dead` event and a `failed` reason."""
     stop = asyncio.Event()
@@ -32,6 +33,7 @@ async def serve(service: Service, name: str) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await service.start()
+    after_start()
     log.info("%s running", name)
     waits = [asyncio.create_task(stop.wait())]
     dead = getattr(service, "dead", None)

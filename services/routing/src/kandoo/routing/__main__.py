@@ -2,7 +2,7 @@
 
 import sys
 
-from kandoo.routing.cli import main
+from kandoo.routing.entrypoints.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:] or ["run"]))

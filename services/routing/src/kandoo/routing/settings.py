@@ -34,3 +34,7 @@ class RoutingSettings(ServiceSettings):
         if self.crash_before_commit and self.env == "production":
             raise ValueError("KANDOO_CRASH_BEFORE_COMMIT is a test hook, refused in production")
         return self
+
+    def group(self) -> str:
+        """The consumer group of `complaints.commands`, whose offsets each transaction commits."""
+        return f"{self.topic_prefix}{self.group_id}"

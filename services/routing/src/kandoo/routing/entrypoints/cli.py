@@ -8,8 +8,6 @@ import contextlib
 import dataclasses
 import gc
 import json
-import logging
-import signal
 import sys
 import time
 from pathlib import Path
@@ -21,39 +19,22 @@ from kandoo.routing.classify.evaluate import evaluate
 from kandoo.routing.classify.learn import corrections_from_log, load_or_train, train_and_save
 from kandoo.routing.settings import RoutingSettings
 from kandoo.runtime.loop import run as run_on_uvloop
+from kandoo.runtime.service import configure_logging, serve
+
+
+def tune_gc() -> None:
+    """Millions of small, long-lived objects (complaint states): collect young garbage less
+    often and leave what start-up built out of the full collections."""
+    gc.set_threshold(50_000, 20, 100)
+    gc.freeze()
 
 
 async def run(settings: RoutingSettings) -> int:
-    processor, health = build(settings)
-    await health.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await processor.start()
-    # Millions of small, long-lived objects (complaint states): collect young garbage less
-    # often and leave what start-up built out of the full collections.
-    gc.set_threshold(50_000, 20, 100)
-    gc.freeze()
-    logging.info(
-        "routing %s: metrics and health on http://%s:%s, Kafka %s",
-        settings.instance_id,
-        settings.host,
-        settings.port,
-        settings.kafka_bootstrap,
-    )
-    waits = [asyncio.create_task(stop.wait()), asyncio.create_task(processor.dead.wait())]
-    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    for task in waits:
-        task.cancel()
-    await processor.stop()
-    await health.stop()
-    return 1 if processor.failed else 0
+    return await serve(build(settings), f"routing {settings.instance_id}", tune_gc)
 
 
 async def show_state(settings: RoutingSettings, complaint_id: str) -> int:
-    processor, _ = build(settings)
-    state = await processor.state_of(complaint_id)
+    state = await build(settings).processor.state_of(complaint_id)
     if not state.exists:
         print(f"no events for complaint {complaint_id}", file=sys.stderr)
         return 1
@@ -77,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("train", "classify", "evaluate"):
         return classifier_command(args, RoutingSettings())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    configure_logging()
     settings = RoutingSettings()
     if args.command == "run":
         with contextlib.suppress(KeyboardInterrupt):

@@ -1,0 +1,114 @@
+"""Deciding a batch of commands: pure, given each partition's state and a way to build
+the lifecycle's context (classification and duplicate search happen there).
+
+A command is decided against the complaint's state as the batch has left it so far; its
+events, the department feed records and its result are staged in a `Batch`, which becomes
+real only when its transaction commits. A command already answered gets the same answer
+again; an unreadable one is staged for the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from kandoo.events import commands as c
+from kandoo.events.decide import Context
+from kandoo.events.envelope import dumps, to_record
+from kandoo.events.lifecycle import handle
+from kandoo.events.refusals import Refusal
+from kandoo.events.state import ComplaintState
+from kandoo.events.topics import Topics
+from kandoo.routing.domain.feed import departments_concerned, feed_view
+from kandoo.routing.domain.partition import (
+    Batch,
+    PartitionState,
+    Result,
+    accepted_result,
+    refused_result,
+)
+
+ContextFor = Callable[[c.Command, ComplaintState, datetime], Context]
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """A command as read from `complaints.commands`."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one command record: its kind and 'accepted', 'refused', 'repeated'
+    or 'dead_lettered' (for the metrics)."""
+
+    kind: str
+    outcome: str
+
+
+class Decider:
+    def __init__(
+        self, topics: Topics, partitions: dict[int, PartitionState], context_for: ContextFor
+    ):
+        self.topics, self.partitions, self.context_for = topics, partitions, context_for
+
+    def decide(self, batch: Batch, record: CommandRecord, now: datetime) -> Outcome:
+        batch.offsets[(record.topic, record.partition)] = record.offset + 1
+        part = self.partitions.setdefault(record.partition, PartitionState())
+        try:
+            command = c.COMMAND_ADAPTER.validate_json(record.value)
+        except ValidationError as exc:
+            self._dead_letter(batch, record, f"invalid command: {exc.errors()[:3]}")
+            return Outcome("invalid", "dead_lettered")
+        known = batch.outcomes.get(command.command_id)
+        if known is None and command.command_id in part.outcomes:
+            known = (record.partition, part.outcomes[command.command_id])
+        if known is not None:  # a retry: the same answer again, no new event
+            self._send_result(batch, known[1])
+            return Outcome(command.kind, "repeated")
+        cid = command.complaint_id
+        staged = batch.states.get(cid)
+        state = staged[1] if staged else part.states.get(cid) or ComplaintState(cid)
+        outcome = handle(command, state, self.context_for(command, state, now))
+        result: Result
+        if isinstance(outcome, Refusal):
+            result = refused_result(command.command_id, cid, outcome)
+        else:
+            envs, after = outcome
+            batch.states[cid] = (record.partition, after)
+            batch.envelopes += envs
+            for env in envs:
+                rec = to_record(env)
+                batch.sends.append(
+                    (self.topics.events, rec.key, rec.value, record.partition, list(rec.headers))
+                )
+            for department in departments_concerned(state, after, envs):
+                view = dumps(feed_view(after, envs[-1]))
+                batch.sends.append((self.topics.routed(department), cid.encode(), view, None, []))
+            result = accepted_result(command.command_id, envs, after)
+        batch.outcomes[command.command_id] = (record.partition, result)
+        self._send_result(batch, result)
+        return Outcome(command.kind, result.outcome)
+
+    def _send_result(self, batch: Batch, result: Result) -> None:
+        value = result.model_dump_json().encode()
+        batch.sends.append(
+            (self.topics.command_results, result.command_id.encode(), value, None, [])
+        )
+
+    def _dead_letter(self, batch: Batch, record: CommandRecord, reason: str) -> None:
+        headers = [
+            ("error", reason[:1000].encode()),
+            ("source_offset", str(record.offset).encode()),
+        ]
+        dlq = self.topics.dlq(self.topics.commands)
+        batch.sends.append((dlq, record.key or b"", record.value or b"", None, headers))
+        batch.dead_letters += 1
