@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import pytest
 from PIL import Image
 
 from kandoo.events.auth import issue_token
+from kandoo.events.records import CommandRefused
 from kandoo.events.values import Actor, Role
 from kandoo.intake.bootstrap import Intake, build
 from kandoo.intake.entrypoints.app import create_app
@@ -38,13 +38,25 @@ def intake_settings(servers: Servers, unique: str, **more: Any) -> IntakeSetting
     return IntakeSettings(**service_settings(servers, unique), mongodb_db=f"test_{unique}", **more)
 
 
+def probe_result(command_id: str) -> bytes:
+    """A command result nobody waits for: routing's answer format, with made-up values."""
+    refused = CommandRefused(
+        command_id=command_id,
+        complaint_id="probe",
+        outcome="refused",
+        code="probe",
+        http_status=409,
+        message_th="ทดสอบ",
+        message_en="probe",
+    )
+    return refused.model_dump_json().encode()
+
+
 async def wait_until_listening(intake: Intake) -> None:
     """Results published from now on reach this instance (its consumer has partitions)."""
     probe = f"probe-{uuid.uuid4()}"
     for _ in range(200):
-        await intake.bus.publish_raw(
-            intake.topics.command_results, json.dumps({"command_id": probe}).encode()
-        )
+        await intake.bus.publish_raw(intake.topics.command_results, probe_result(probe))
         for _ in range(5):
             if intake.bus.known(probe):
                 return

@@ -18,7 +18,8 @@ from kandoo.intake.settings import IntakeSettings
 
 @dataclass
 class Intake:
-    """Everything the routes need, built once per process."""
+    """Everything the routes need, built once per process; started and stopped by the
+    app's lifespan (uvicorn serves it: `python -m kandoo.intake`)."""
 
     settings: IntakeSettings
     directory: Directory
@@ -30,6 +31,17 @@ class Intake:
     metrics: IntakeMetrics
     per_ip: RateLimiter
     per_token: RateLimiter
+
+    async def start(self) -> None:
+        await self.bus.start()
+
+    async def stop(self) -> None:
+        await self.bus.stop()
+        await self.mongo.close()
+
+    def ready(self) -> bool:
+        """Routing's answers reach this instance (readyz also pings Kafka and MongoDB)."""
+        return self.bus.listening.is_set()
 
 
 def build(settings: IntakeSettings) -> Intake:

@@ -12,19 +12,20 @@ per-message publish and subscriber layers were a tenth of intake's CPU at 500 re
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import OrderedDict
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pydantic import ValidationError
 
 from kandoo.events.commands import CommandBase
+from kandoo.events.records import CommandAccepted, CommandRefused, CommandResult
 from kandoo.events.topics import Topics
 from kandoo.intake.metrics import IntakeMetrics
 from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, wait_for_assignment
 
 REMEMBERED_RESULTS = 50_000
+Result = CommandAccepted | CommandRefused
 log = logging.getLogger(__name__)
 
 
@@ -44,8 +45,8 @@ class CommandBus:
         self._bootstrap = bootstrap
         self._producer: AIOKafkaProducer | None = None  # made in start(): they need the loop
         self._consumer: AIOKafkaConsumer | None = None
-        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self._seen: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._waiting: dict[str, asyncio.Future[Result]] = {}
+        self._seen: OrderedDict[str, Result] = OrderedDict()
         self._listener: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
         """Set once the consumer holds its partitions: answers from then on reach us."""
@@ -107,16 +108,24 @@ class CommandBus:
                     batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
                     for records in batch.values():
                         for record in records:
-                            self.deliver(json.loads(record.value))
+                            self._read(record.value)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("reading command results failed; again in a second")
                 await asyncio.sleep(1)
 
-    def deliver(self, result: dict[str, Any]) -> None:
+    def _read(self, value: bytes) -> None:
+        try:
+            result = CommandResult.model_validate_json(value).root
+        except ValidationError as exc:
+            log.error("not a command result, skipped: %s", exc.errors()[:2])
+            return
+        self.deliver(result)
+
+    def deliver(self, result: Result) -> None:
         """An answer from routing: remember it and wake whoever waits for it."""
-        command_id = str(result.get("command_id", ""))
+        command_id = result.command_id
         self._seen[command_id] = result
         if len(self._seen) > REMEMBERED_RESULTS:
             self._seen.popitem(last=False)
@@ -124,7 +133,7 @@ class CommandBus:
         if waiter is not None and not waiter.done():
             waiter.set_result(result)
 
-    def known(self, command_id: str) -> dict[str, Any] | None:
+    def known(self, command_id: str) -> Result | None:
         """The answer for a command, if this instance saw it (for GET /v1/commands/{id})."""
         return self._seen.get(command_id)
 
@@ -133,9 +142,9 @@ class CommandBus:
         producer, _ = self._started()
         await (await producer.send(topic, value=value, key=key))
 
-    async def send(self, command: CommandBase, wait_s: float) -> dict[str, Any] | None:
+    async def send(self, command: CommandBase, wait_s: float) -> Result | None:
         """Publish `command` and wait up to `wait_s` for its result; None if unknown yet."""
-        waiter: asyncio.Future[dict[str, Any]] | None = None
+        waiter: asyncio.Future[Result] | None = None
         if len(self._waiting) < self._max_pending:
             waiter = self._waiting.setdefault(
                 command.command_id, asyncio.get_running_loop().create_future()

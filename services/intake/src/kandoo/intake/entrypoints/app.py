@@ -13,9 +13,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kandoo.events.auth import InvalidToken, caller_from
 from kandoo.intake.bootstrap import Intake, build
+from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import language_of, text
-from kandoo.intake.entrypoints import complaints, open311, ops, photos
-from kandoo.intake.entrypoints.deps import ApiError, error_response
+from kandoo.intake.entrypoints import actions, complaints, open311, ops, photos
+from kandoo.intake.entrypoints.deps import error_response
+from kandoo.intake.service import validation_fields
 from kandoo.intake.settings import IntakeSettings
 
 DESCRIPTION = """
@@ -33,12 +35,11 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await intake.bus.start()
+        await intake.start()
         try:
             yield
         finally:
-            await intake.bus.stop()
-            await intake.mongo.close()
+            await intake.stop()
 
     app = FastAPI(
         title="Kandoo intake",
@@ -47,7 +48,7 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
         lifespan=lifespan,
     )
     app.state.intake = intake
-    for router in (complaints.router, open311.router, photos.router, ops.router):
+    for router in (complaints.router, actions.router, open311.router, photos.router, ops.router):
         app.include_router(router)
 
     @app.exception_handler(ApiError)
@@ -57,11 +58,7 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         language = language_of(request.headers.get("accept-language"))
-        fields = []
-        for err in exc.errors():
-            what = text("missing_field" if err["type"] == "missing" else "invalid_field", language)
-            where = ".".join(str(p) for p in err["loc"] if p != "body")
-            fields.append({"field": where, "reason": f"{what}: {err['msg']}"})
+        fields = validation_fields(exc.errors(), language)
         return error_response(ApiError(422, "invalid", text("invalid_field", language), fields))
 
     app.add_middleware(LimitsAndMetrics, intake=intake)

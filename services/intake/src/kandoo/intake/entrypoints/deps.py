@@ -9,24 +9,8 @@ from fastapi.responses import JSONResponse
 
 from kandoo.events.auth import Caller, InvalidToken, caller_from
 from kandoo.intake.bootstrap import Intake
+from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import language_of, text
-
-
-class ApiError(Exception):
-    """An answer other than success: HTTP status, code, message, fields at fault."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        fields: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.fields = fields or []
-        self.headers = headers
 
 
 def error_response(exc: ApiError) -> JSONResponse:

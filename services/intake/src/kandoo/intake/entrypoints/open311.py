@@ -6,17 +6,15 @@ Empty form fields count as absent.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from kandoo.events import commands as c
-from kandoo.events.ids import tracking_code
 from kandoo.events.values import Actor, Location, ReporterContact, Role
-from kandoo.intake.adapters.commands import KafkaUnavailable
+from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.entrypoints.deps import IntakeDep
+from kandoo.intake.service import Submission, submit
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 OPEN311_ACTOR = Actor(id="open311", role=Role.CITIZEN)
@@ -103,18 +101,11 @@ async def post_request(request: Request, intake: IntakeDep) -> list[dict[str, An
         )
     except ValueError:
         return o311_error(400, "lat and long must be numbers in range")
-    if not intake.directory.inside(location.lat, location.lon):
-        return o311_error(400, "the location is outside Hua Hin municipality")
     description = field(form, "description") or ""
     if not description or len(description) > 4000:
         return o311_error(400, "description is required (at most 4000 characters)")
     name = " ".join(p for p in (field(form, "first_name"), field(form, "last_name")) if p) or None
-    complaint_id = str(uuid.uuid4())
-    command = c.SubmitComplaint(
-        command_id=str(uuid.uuid4()),
-        complaint_id=complaint_id,
-        actor=OPEN311_ACTOR,
-        tracking_code=tracking_code(complaint_id, intake.directory.municipality.tracking_prefix),
+    report = Submission(
         description=description,
         language="th",
         location=location,
@@ -124,20 +115,14 @@ async def post_request(request: Request, intake: IntakeDep) -> list[dict[str, An
         reporter=ReporterContact(name=name, phone=field(form, "phone"), email=field(form, "email")),
     )
     try:
-        result = await intake.bus.send(command, intake.settings.wait_budget_s)
-    except KafkaUnavailable:
-        return o311_error(503, "the service cannot take requests right now; nothing was recorded")
-    if result is not None and result["outcome"] != "accepted":
-        return o311_error(400, result["message_en"])
-    notice = (
-        f"Tracking code {command.tracking_code}"
-        if result is not None
-        else f"Received; tracking code {command.tracking_code}"
-    )
+        done = await submit(intake, report, OPEN311_ACTOR, answer_in="en")
+    except ApiError as exc:
+        return o311_error(exc.status if exc.status == 503 else 400, exc.message)
+    received = "Tracking code" if done.result is not None else "Received; tracking code"
     return [
         {
-            "service_request_id": complaint_id,
-            "service_notice": notice,
+            "service_request_id": done.complaint_id,
+            "service_notice": f"{received} {done.tracking_code}",
             "account_id": field(form, "account_id"),
         }
     ]

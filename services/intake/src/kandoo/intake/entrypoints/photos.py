@@ -6,12 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from kandoo.events.ids import token_hash
-from kandoo.events.values import Role
+from kandoo.events.values import STAFF_ROLES
+from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import text
-from kandoo.intake.entrypoints.deps import ApiError, CallerDep, IntakeDep, LanguageDep
+from kandoo.intake.entrypoints.deps import CallerDep, IntakeDep, LanguageDep
 
 router = APIRouter(prefix="/v1/photos", tags=["photos"])
-STAFF = {Role.DEPT_ADMIN, Role.SUPERVISOR, Role.CLERK, Role.ANALYST, Role.SYSTEM}
 
 
 @router.get("/{sha256}", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
@@ -23,7 +23,7 @@ async def get_photo(
     if photo is None:
         raise ApiError(404, "not_found", text("not_found", language))
     own = caller.tracking_token is not None and token_hash(caller.tracking_token) in photo.viewers
-    if caller.actor.role not in STAFF and not own:
+    if caller.actor.role not in STAFF_ROLES and not own:
         raise ApiError(403, "forbidden", text("not_allowed_photo", language))
     return Response(
         photo.content,
