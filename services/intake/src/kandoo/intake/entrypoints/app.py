@@ -21,7 +21,7 @@ from kandoo.intake.service import validation_fields
 from kandoo.intake.settings import IntakeSettings
 
 DESCRIPTION = """
-The public write API of Kandoo (ช่วยกันดุ๊), Hua Hin City Municipality.
+The public write API of Kandoo for {municipality}.
 
 Citizens report problems with a map pin, a few words and up to five photos; department
 staff act on complaints. Every request becomes a command that the routing service decides;
@@ -44,7 +44,7 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
     app = FastAPI(
         title="Kandoo intake",
         version="1.0",
-        description=DESCRIPTION,
+        description=DESCRIPTION.format(municipality=intake.directory.municipality.name_en),
         lifespan=lifespan,
     )
     app.state.intake = intake

@@ -117,7 +117,7 @@ async def read_submission(
     },
 )
 async def submit_complaint(request: Request) -> JSONResponse:
-    """Report a problem: a pin in Hua Hin, a few words, up to 5 photos."""
+    """Report a problem: a pin inside the municipality, a few words, up to 5 photos."""
     # The busiest route reads its headers itself: FastAPI's dependency solving cost more
     # than the route's own work (the parameters are documented in `SUBMIT_HEADERS`).
     intake: Intake = request.app.state.intake

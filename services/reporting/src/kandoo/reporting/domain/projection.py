@@ -11,6 +11,11 @@
 The sequence guard: an event is applied only when its `sequence` is the stored version + 1.
 Lower is a redelivery (skipped); higher is a gap, a defect in the log or the projection:
 the complaint is stopped, counted and logged, never silently patched.
+
+It folds the wire JSON itself rather than `kandoo.events.state.evolve`: a read model keeps
+what the lifecycle's state leaves out (timeline, notes, names, map cells), and parsing every
+envelope into models would double a rebuild's cost. Statuses follow the contract's
+`status_after_wire`, so the folds cannot disagree on where a complaint stands.
 """
 
 from __future__ import annotations
@@ -24,19 +29,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kandoo.events.directory import Directory
-from kandoo.events.events import STATUS_AFTER_TYPE
+from kandoo.events.events import status_after_wire
 from kandoo.events.geo import geohash
 from kandoo.events.upcasting import upcast
 from kandoo.events.values import OPEN_STATUSES, Status
 from kandoo.reporting.domain.buckets import bucket
 
-LOCAL = ZoneInfo("Asia/Bangkok")
 OPEN = frozenset(s.value for s in OPEN_STATUSES)
 AWAITING_ACK = frozenset({Status.ROUTED.value, Status.TRIAGE.value, Status.REOPENED.value})
 UNCATEGORIZED = "uncategorized"
 CELL_PRECISION = 7
 
-FIXED_STATUS = STATUS_AFTER_TYPE
 COUNTED = frozenset(
     {
         "complaint.routed",
@@ -119,9 +122,9 @@ def fold_deltas(
     return updates
 
 
-def local_day(at: datetime) -> str:
+def local_day(at: datetime, zone: ZoneInfo) -> str:
     """The municipality's calendar day of a moment, as YYYY-MM-DD."""
-    return at.astimezone(LOCAL).date().isoformat()
+    return at.astimezone(zone).date().isoformat()
 
 
 def parse_time(value: Any) -> datetime:
@@ -242,9 +245,10 @@ class Projection:
         if etype not in COUNTED:
             return
         inc: dict[str, int] = {}
-        day = local_day(at)
+        zone = self.directory.municipality.zone
+        day = local_day(at, zone)
         if etype == "complaint.routed" and not (old and old.get("routed_at")):
-            day = local_day(new["submitted_at"])
+            day = local_day(new["submitted_at"], zone)
             inc = {"submitted": 1}
         elif etype == "complaint.acknowledged":
             minutes = (at - (new.get("clock_from") or new["submitted_at"])).total_seconds() / 60
@@ -400,7 +404,7 @@ def _evolve(
     doc["version"] = int(event["sequence"])
     doc["updated_at"] = at
     doc["timeline"] = [*doc["timeline"], _timeline_entry(event, etype, data, at)]
-    status = FIXED_STATUS.get(etype)
+    status = status_after_wire(etype, data)
     if status is not None:
         doc["status"] = status
     match etype:
@@ -425,7 +429,6 @@ def _evolve(
             doc.update(category=data["category"], classification=data.get("classification"))
         case "complaint.routed":
             doc.update(
-                status=Status.TRIAGE.value if data.get("triage") else Status.ROUTED.value,
                 department=data["department"],
                 triage=bool(data.get("triage")),
                 routed_at=at,

@@ -1,0 +1,69 @@
+"""Dependencies shared by reporting's routers: the service, the read models, the caller,
+the language of answers; and the error every router raises."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from kandoo.events.auth import Caller, InvalidToken, caller_from
+from kandoo.events.values import STAFF_ROLES
+from kandoo.reporting.adapters.store import ReadModels
+from kandoo.reporting.bootstrap import Reporting
+
+MESSAGES = {
+    "not_found": ("ไม่พบเรื่องร้องเรียนนี้", "No such complaint"),
+    "unknown_department": ("ไม่พบหน่วยงานนี้", "No such department"),
+    "invalid_token": ("โทเค็นไม่ถูกต้องหรือหมดอายุ", "The token is invalid or expired"),
+    "staff_only": ("สำหรับเจ้าหน้าที่เท่านั้น", "For municipal staff only"),
+    "bad_range": ("ช่วงวันที่ไม่ถูกต้อง", "Invalid date range"),
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, language: str, field: str | None = None) -> None:
+        th, en = MESSAGES[code]
+        self.status, self.code = status, code
+        self.message = th if language == "th" else en
+        self.fields = [{"field": field, "reason": self.message}] if field else []
+
+
+def language(accept_language: Annotated[str | None, Header()] = None) -> str:
+    first = (accept_language or "").split(",")[0].strip().lower()
+    return "en" if first.startswith("en") else "th"
+
+
+async def reporting(request: Request) -> Reporting:
+    found: Reporting = request.app.state.reporting
+    return found
+
+
+async def models(r: Annotated[Reporting, Depends(reporting)]) -> ReadModels:
+    return await r.models()
+
+
+async def caller(
+    r: Annotated[Reporting, Depends(reporting)],
+    lang: Annotated[str, Depends(language)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Caller:
+    try:
+        return caller_from(authorization, None, r.settings.jwt_secret)
+    except InvalidToken as exc:
+        raise ApiError(401, "invalid_token", lang) from exc
+
+
+async def staff(
+    who: Annotated[Caller, Depends(caller)], lang: Annotated[str, Depends(language)]
+) -> Caller:
+    if who.actor.role not in STAFF_ROLES:
+        raise ApiError(403, "staff_only", lang)
+    return who
+
+
+ReportingDep = Annotated[Reporting, Depends(reporting)]
+ModelsDep = Annotated[ReadModels, Depends(models)]
+LanguageDep = Annotated[str, Depends(language)]
+CallerDep = Annotated[Caller, Depends(caller)]
+StaffDep = Annotated[Caller, Depends(staff)]
