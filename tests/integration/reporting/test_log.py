@@ -16,7 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from kandoo.events.topics import Topics
 from kandoo.reporting.adapters.export import export
-from kandoo.reporting.adapters.replay import LogGone, LogReader, Window
+from kandoo.reporting.adapters.log_reader import LogGone, LogReader, Window
 from kandoo.reporting.bootstrap import build
 from tests.conftest import Servers, TopicFactory
 from tests.integration.reporting.conftest import reporting_settings

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from kandoo.events.geo import geohash
 from kandoo.reporting.adapters.applier import Applier
-from kandoo.reporting.adapters.replay import LogReader, Window, as_of, parse_all, rebuild
+from kandoo.reporting.adapters.log_reader import LogReader, Window, parse_all
+from kandoo.reporting.adapters.replay import as_of, rebuild
 from kandoo.reporting.adapters.store import ReadModels
 from kandoo.reporting.domain.views import hotspot_counts
 from tests.conftest import Servers

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from kandoo.events.directory import load_directory
-from kandoo.reporting.domain.projection import Position, Projection, fold_deltas
+from kandoo.reporting.domain.deltas import Position, fold_deltas
+from kandoo.reporting.domain.projection import Projection
 from tests.unit.reporting.history import event, submitted
 
 DIRECTORY = load_directory(Path(__file__).resolve().parents[3] / "deploy/config/directory.yaml")

@@ -1,5 +1,5 @@
 """`python -m kandoo.reporting`: the reporting service (API and projector)."""
 
-from kandoo.reporting.cli import main
+from kandoo.reporting.entrypoints.cli import main
 
 raise SystemExit(main(["run"]))

@@ -20,7 +20,8 @@ from aiokafka import ConsumerRecord
 
 from kandoo.events.directory import Directory
 from kandoo.reporting.adapters.store import ReadModels
-from kandoo.reporting.domain.projection import Applied, Position, Projection, fold_deltas
+from kandoo.reporting.domain.deltas import Position, fold_deltas
+from kandoo.reporting.domain.projection import Applied, Projection
 from kandoo.reporting.metrics import ReportingMetrics
 
 log = logging.getLogger("kandoo.reporting")

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pymongo.asynchronous.database import AsyncDatabase
 
 from kandoo.events.topics import Topics
-from kandoo.reporting.adapters.replay import LogReader, Progress, Window, event_department
+from kandoo.reporting.adapters.log_reader import LogReader, Progress, Window, event_department
 from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
 from kandoo.reporting.settings import ReportingSettings
 

@@ -21,7 +21,8 @@ from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from kandoo.reporting.domain.projection import Changes, Update
+from kandoo.reporting.domain.deltas import Update
+from kandoo.reporting.domain.projection import Changes
 from kandoo.runtime.mongo import bulk, chunks
 
 Doc = dict[str, Any]

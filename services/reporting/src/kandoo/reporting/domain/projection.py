@@ -21,24 +21,25 @@ envelope into models would double a rebuild's cost. Statuses follow the contract
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from kandoo.events.directory import Directory
-from kandoo.events.events import status_after_wire
-from kandoo.events.geo import geohash
 from kandoo.events.upcasting import upcast
-from kandoo.events.values import OPEN_STATUSES, Status
 from kandoo.reporting.domain.buckets import bucket
-
-OPEN = frozenset(s.value for s in OPEN_STATUSES)
-AWAITING_ACK = frozenset({Status.ROUTED.value, Status.TRIAGE.value, Status.REOPENED.value})
-UNCATEGORIZED = "uncategorized"
-CELL_PRECISION = 7
+from kandoo.reporting.domain.deltas import Delta, Position
+from kandoo.reporting.domain.documents import (
+    AWAITING_ACK,
+    OPEN,
+    UNCATEGORIZED,
+    evolve_document,
+    local_day,
+    parse_time,
+    queue_entry,
+)
 
 COUNTED = frozenset(
     {
@@ -49,7 +50,6 @@ COUNTED = frozenset(
     }
 )
 """The event types that count in the daily statistics."""
-PRIVATE_DATA = ("reporter", "reporter_token_hash", "description")
 
 
 class Applied(Enum):
@@ -57,80 +57,6 @@ class Applied(Enum):
     SEEN = "seen"  # already applied: a redelivery
     GAP = "gap"  # a sequence is missing: the complaint is stopped
     STOPPED = "stopped"  # an earlier gap stopped this complaint
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a record sits in Kafka: the marker of a topic ('e' events, 'n' notices), the
-    partition and the offset."""
-
-    tag: str
-    partition: int
-    offset: int
-
-    @property
-    def marker(self) -> str:
-        return f"{self.tag}{self.partition}"
-
-
-@dataclass(slots=True)
-class Delta:
-    """A change to one shared document caused by one record."""
-
-    collection: str
-    doc_id: str
-    position: Position
-    inc: dict[str, int] = field(default_factory=dict)
-    on_insert: dict[str, Any] = field(default_factory=dict)
-    add_to_set: dict[str, Any] = field(default_factory=dict)
-    push: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Update:
-    """All the deltas of a batch to one shared document, with its new markers."""
-
-    inc: Counter[str] = field(default_factory=Counter)
-    on_insert: dict[str, Any] = field(default_factory=dict)
-    add_to_set: dict[str, list[Any]] = field(default_factory=dict)
-    push: dict[str, list[Any]] = field(default_factory=dict)
-    markers: dict[str, int] = field(default_factory=dict)
-
-
-def fold_deltas(
-    deltas: Iterable[Delta], markers: Mapping[tuple[str, str], Mapping[str, int]]
-) -> dict[tuple[str, str], Update]:
-    """The updates to make, leaving out every delta whose record a document already holds.
-
-    `markers[(collection, id)]` maps a marker (`e3`: events partition 3) to the highest
-    offset already applied to that document; deltas at or below it are redeliveries.
-    """
-    updates: dict[tuple[str, str], Update] = {}
-    for d in deltas:
-        key = (d.collection, d.doc_id)
-        done = markers.get(key, {}).get(d.position.marker, -1)
-        if d.position.offset <= done:
-            continue
-        u = updates.setdefault(key, Update())
-        u.inc.update(d.inc)
-        u.on_insert.update(d.on_insert)
-        for name, value in d.add_to_set.items():
-            u.add_to_set.setdefault(name, []).append(value)
-        for name, value in d.push.items():
-            u.push.setdefault(name, []).append(value)
-        u.markers[d.position.marker] = max(u.markers.get(d.position.marker, -1), d.position.offset)
-    return updates
-
-
-def local_day(at: datetime, zone: ZoneInfo) -> str:
-    """The municipality's calendar day of a moment, as YYYY-MM-DD."""
-    return at.astimezone(zone).date().isoformat()
-
-
-def parse_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 @dataclass
@@ -187,7 +113,7 @@ class Projection:
         etype = str(event["type"])
         data = upcast(etype, int(event.get("dataversion", 1)), dict(event.get("data") or {}))
         at = parse_time(event["time"])
-        new = _evolve(old, cid, event, etype, data, at, self.directory)
+        new = evolve_document(old, cid, event, etype, data, at, self.directory)
         self._stats(old, new, etype, data, at, pos)
         self._followers(new, etype, data, pos)
         self.docs[cid] = new
@@ -343,154 +269,3 @@ def _counts(state: State | None) -> dict[Contribution, int]:
         if status in AWAITING_ACK:
             out[("departments", department, "unacknowledged", dept)] = 1
     return out
-
-
-def queue_entry(doc: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The complaint's line in its department's queue, or None when it is not open there."""
-    status = doc.get("status")
-    if doc.get("defect") or status not in OPEN or not doc.get("department"):
-        return None
-    awaiting_ack = status in AWAITING_ACK or status == Status.SUBMITTED.value
-    due = doc.get("acknowledge_by") if awaiting_ack else doc.get("resolve_by")
-    return {
-        "_id": doc["_id"],
-        "department": doc["department"],
-        "tracking_code": doc.get("tracking_code"),
-        "status": status,
-        "category": doc.get("category") or UNCATEGORIZED,
-        "due": due,
-        "due_stage": "acknowledge" if awaiting_ack else "resolve",
-        "acknowledge_by": doc.get("acknowledge_by"),
-        "resolve_by": doc.get("resolve_by"),
-        "submitted_at": doc.get("submitted_at"),
-        "summary": (doc.get("description") or "")[:140],
-        "location": doc.get("location"),
-        "address_text": (doc.get("location") or {}).get("address_text"),
-        "assignee": doc.get("assignee"),
-        "escalation_level": doc.get("escalation_level", 0),
-        "breached": doc.get("breached", []),
-    }
-
-
-def _timeline_entry(
-    event: Mapping[str, Any], etype: str, data: Mapping[str, Any], at: datetime
-) -> dict[str, Any]:
-    actor = event.get("actor") or {}
-    entry: dict[str, Any] = {
-        "sequence": int(event["sequence"]),
-        "id": event.get("id"),
-        "type": etype,
-        "at": at,
-        "actor": {
-            "id": actor.get("id"),
-            "role": actor.get("role"),
-            "department": actor.get("department"),
-        },
-    }
-    entry.update({k: v for k, v in data.items() if k not in PRIVATE_DATA})
-    return entry
-
-
-def _evolve(
-    old: dict[str, Any] | None,
-    cid: str,
-    event: Mapping[str, Any],
-    etype: str,
-    data: Mapping[str, Any],
-    at: datetime,
-    directory: Directory,
-) -> dict[str, Any]:
-    doc: dict[str, Any] = dict(old) if old else {"_id": cid, "version": 0, "timeline": []}
-    doc["version"] = int(event["sequence"])
-    doc["updated_at"] = at
-    doc["timeline"] = [*doc["timeline"], _timeline_entry(event, etype, data, at)]
-    status = status_after_wire(etype, data)
-    if status is not None:
-        doc["status"] = status
-    match etype:
-        case "complaint.submitted":
-            location = dict(data["location"])
-            doc.update(
-                tracking_code=data["tracking_code"],
-                description=data["description"],
-                language=data.get("language", "th"),
-                location=location,
-                cell=geohash(location["lat"], location["lon"], CELL_PRECISION),
-                category=data.get("category_chosen"),
-                category_chosen=data.get("category_chosen"),
-                channel=data.get("channel"),
-                photos=list(data.get("photos") or []),
-                reporter=dict(data.get("reporter") or {}),
-                submitted_at=at,
-                escalation_level=0,
-                breached=[],
-            )
-        case "complaint.classified":
-            doc.update(category=data["category"], classification=data.get("classification"))
-        case "complaint.routed":
-            doc.update(
-                department=data["department"],
-                triage=bool(data.get("triage")),
-                routed_at=at,
-                clock_from=at,
-                acknowledge_by=parse_time(data["acknowledge_by"]),
-                resolve_by=parse_time(data["resolve_by"]),
-            )
-        case "complaint.rerouted" | "complaint.reopened":
-            doc.update(
-                acknowledge_by=parse_time(data["acknowledge_by"]),
-                resolve_by=parse_time(data["resolve_by"]),
-                clock_from=at,
-                breached=[],
-                escalation_level=0,
-                escalated_to=None,
-            )
-            if etype == "complaint.rerouted":
-                doc["department"] = data["department"]
-            else:
-                doc.update(resolved_at=None, closed_at=None)
-        case "complaint.forwarded":
-            doc.update(department=data["agency"], forwarded_at=at)
-        case "complaint.marked_duplicate":
-            doc.update(duplicate_of=data["original_id"])
-        case "complaint.acknowledged":
-            doc.update(department=data["department"], acknowledged_at=at)
-        case "complaint.assigned":
-            doc.update(assignee=data["assignee"])
-        case "complaint.recategorized":
-            doc.update(category=data["category"])
-        case "complaint.location_corrected":
-            location = dict(data["location"])
-            doc.update(
-                location=location,
-                cell=geohash(location["lat"], location["lon"], CELL_PRECISION),
-            )
-        case "complaint.note_added":
-            if data.get("public", True):
-                doc["last_public_note"] = data.get("text")
-        case "complaint.resolved":
-            doc.update(resolved_at=at, resolution=data.get("note"))
-            doc["last_public_note"] = data.get("note")
-        case "complaint.rejected":
-            doc.update(rejected_at=at, last_public_note=data.get("reason"))
-        case "complaint.closed":
-            doc.update(closed_at=at)
-        case "complaint.rated":
-            doc.update(rating=data["rating"], rating_comment=data.get("comment"))
-        case "complaint.sla_breached":
-            doc["breached"] = sorted({*doc.get("breached", []), data["stage"]})
-        case "complaint.escalated":
-            doc.update(
-                escalation_level=max(doc.get("escalation_level", 0), int(data["level"])),
-                escalated_to=data.get("to"),
-                next_escalation_at=data.get("next_escalation_at")
-                and parse_time(data["next_escalation_at"]),
-            )
-        case "complaint.reporter_data_erased":
-            doc["reporter"] = {"erased": True}
-    code = doc.get("department")
-    if code != (old or {}).get("department"):
-        department = directory.department(code or "")
-        if department is not None:
-            doc["department_name"] = {"th": department.name_th, "en": department.name_en}
-    return doc

@@ -12,7 +12,7 @@ from typing import Any
 
 from kandoo.events.directory import Directory
 from kandoo.reporting.domain.buckets import merge, percentile
-from kandoo.reporting.domain.projection import AWAITING_ACK, OPEN
+from kandoo.reporting.domain.documents import AWAITING_ACK, OPEN
 
 Doc = Mapping[str, Any]
 COUNTS = ("submitted", "acknowledged", "resolved", "breached")

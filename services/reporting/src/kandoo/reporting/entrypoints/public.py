@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from kandoo.events.geo import geohash_bounds
 from kandoo.reporting.domain import views
-from kandoo.reporting.domain.projection import OPEN
+from kandoo.reporting.domain.documents import OPEN
 from kandoo.reporting.entrypoints.deps import LanguageDep, ModelsDep, ReportingDep
 from kandoo.reporting.entrypoints.periods import days
 from kandoo.reporting.entrypoints.schemas import Hotspots, Problem, PublicStats

@@ -21,7 +21,8 @@ from rich.progress import (
 )
 
 from kandoo.reporting.adapters.export import export
-from kandoo.reporting.adapters.replay import LogGone, as_of, rebuild
+from kandoo.reporting.adapters.log_reader import LogGone
+from kandoo.reporting.adapters.replay import as_of, rebuild
 from kandoo.reporting.bootstrap import build
 from kandoo.reporting.settings import ReportingSettings
 from kandoo.runtime.loop import run as run_on_uvloop
