@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from kandoo.reporting.domain import views
+from kandoo.reporting import service
 from kandoo.reporting.entrypoints.deps import (
     ApiError,
     LanguageDep,
@@ -33,9 +33,7 @@ STAFF_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.get("/health", response_model=list[DepartmentHealth], responses=STAFF_ERRORS)
 async def health(r: ReportingDep, m: ModelsDep, who: StaffDep) -> list[dict[str, Any]]:
     """Per department: active admins, open, overdue, oldest unacknowledged, breach rate."""
-    counters = {d["_id"]: d for d in await m["departments"].find({}).to_list()}
-    queue = await m["queue"].find({}).to_list()
-    return views.health(r.directory, counters, queue, r.clock())
+    return await service.health(r, m)
 
 
 @router.get(
@@ -56,24 +54,7 @@ async def queue(
     """Open items of a department, the most urgent (earliest due) first."""
     if r.directory.department(code) is None:
         raise ApiError(404, "unknown_department", lang, "code")
-    query: dict[str, Any] = {"department": code}
-    if status:
-        query["status"] = status
-    if category:
-        query["category"] = category
-    items = await m["queue"].find(query).to_list()
-    now = r.clock()
-    if overdue is not None:
-        items = [i for i in items if bool(i.get("due") and i["due"] < now) == overdue]
-    items.sort(key=lambda i: (i.get("due") or datetime.max.replace(tzinfo=UTC), i["_id"]))
-    start = (page - 1) * page_size
-    return {
-        "department": code,
-        "total": len(items),
-        "page": page,
-        "page_size": page_size,
-        "items": [views.queue_item(i, now) for i in items[start : start + page_size]],
-    }
+    return await service.queue(r, m, code, status, category, overdue, page, page_size)
 
 
 @router.get(
@@ -94,6 +75,4 @@ async def department_stats(
     if r.directory.department(code) is None:
         raise ApiError(404, "unknown_department", lang, "code")
     first, last = days(from_, to, lang, r.clock())
-    docs = await m["stats"].find({"department": code}).to_list()
-    docs = [d for d in docs if first <= d["day"] <= last]
-    return {"department": code, "from": first, "to": last, **views.stats(docs)}
+    return await service.department_stats(m, code, first, last)

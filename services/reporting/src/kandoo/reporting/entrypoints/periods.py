@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from kandoo.reporting.entrypoints.deps import ApiError
 
@@ -16,7 +16,3 @@ def days(first: date | None, last: date | None, lang: str, now: datetime) -> tup
     if first > last:
         raise ApiError(400, "bad_range", lang, "from")
     return first.isoformat(), last.isoformat()
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
