@@ -27,7 +27,7 @@ from kandoo.notify.domain.case import Case, evolve_case
 from kandoo.notify.domain.delivery import Doc, delivery_id, new_delivery, next_attempt_at
 from kandoo.notify.domain.digest import digest_day, overdue_by_department
 from kandoo.notify.domain.messages import render
-from kandoo.notify.domain.rules import ContactChannels, Rules, recipients
+from kandoo.notify.domain.rules import ContactChannels, Rules, person, recipients
 from kandoo.notify.domain.wording import message_values
 from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.settings import NotifySettings
@@ -187,9 +187,7 @@ class EventPlanner:
                         title=title,
                         body=body,
                         rule=rule.name,
-                        recipient=who.id,
-                        recipient_role=who.role,
-                        language=who.language,
+                        who=who,
                         now=self.clock(),
                         event=dict(event),
                         complaint_id=case.complaint_id,
@@ -246,24 +244,17 @@ class Digests:
             dept = self.directory.department(code)
             if dept is None:
                 continue
-            for admin in dept.active_admins():
+            for admin in (person(a, "dept_admin") for a in dept.active_admins()):
                 values = {
                     "department": dept.name_th if admin.language == "th" else dept.name_en,
                     "count": len(items),
                     "items": items,
                 }
                 title, body = render("digest", admin.language, values)
-                for url in admin.notify:
+                for url in admin.urls:
+                    _id = delivery_id(f"digest:{code}:{day}", admin.id, url)
                     record = new_delivery(
-                        delivery_id(f"digest:{code}:{day}", admin.id, url),
-                        url=url,
-                        title=title,
-                        body=body,
-                        rule="digest",
-                        recipient=admin.id,
-                        recipient_role="dept_admin",
-                        language=admin.language,
-                        now=now,
+                        _id, url=url, title=title, body=body, rule="digest", who=admin, now=now
                     )
                     sent += await self.deliveries.first(record)
         self._done = day

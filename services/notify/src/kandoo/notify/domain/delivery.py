@@ -10,6 +10,8 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from kandoo.notify.domain.rules import Recipient
+
 Doc = dict[str, Any]
 
 
@@ -31,9 +33,7 @@ def new_delivery(
     title: str,
     body: str,
     rule: str,
-    recipient: str,
-    recipient_role: str,
-    language: str,
+    who: Recipient,
     now: datetime,
     event: Doc | None = None,
     complaint_id: str | None = None,
@@ -47,9 +47,9 @@ def new_delivery(
         "title": title,
         "body": body,
         "rule": rule,
-        "recipient": recipient,
-        "recipient_role": recipient_role,
-        "language": language,
+        "recipient": who.id,
+        "recipient_role": who.role,
+        "language": who.language,
         "channel": scheme(url),
         "created_at": now,
     }

@@ -81,18 +81,18 @@ class ContactChannels:
         return tuple(out)
 
 
-def _person(p: Person, role: str) -> Recipient:
+def person(p: Person, role: str) -> Recipient:
     return Recipient(p.id, role, p.language, tuple(p.notify))
 
 
 def _admins(directory: Directory, code: str | None) -> list[Recipient]:
     dept = directory.department(code or "")
-    return [_person(a, "dept_admin") for a in dept.active_admins()] if dept else []
+    return [person(a, "dept_admin") for a in dept.active_admins()] if dept else []
 
 
 def _supervisor(directory: Directory, code: str | None) -> list[Recipient]:
     dept = directory.department(code or "")
-    return [_person(dept.supervisor, "supervisor")] if dept and dept.supervisor else []
+    return [person(dept.supervisor, "supervisor")] if dept and dept.supervisor else []
 
 
 def recipients(
