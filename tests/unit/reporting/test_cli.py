@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from kandoo.reporting.entrypoints import cli
 from kandoo.reporting.adapters.log_reader import LogGone
+from kandoo.reporting.entrypoints import cli
 
 
 def test_a_rebuild_of_a_log_with_holes_ends_with_the_reason_and_status_2(
