@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE)/tools/bin/uv)
 PY := $(UV) run --frozen
 LOCAL := $(PY) python deploy/local/localservers.py
-DEBIAN_TOOLS := docker-compose kcat openssl
+DEBIAN_TOOLS := docker-compose kcat openssl nginx
 
 .PHONY: help setup tools test lint run demo bench up down clean distclean servers-start servers-stop servers-status
 
@@ -22,7 +22,7 @@ $(CACHE)/tools/bin/uv:
 setup: $(UV) ## install the Python workspace (uv.lock) into .venv
 	@$(UV) sync --frozen --quiet
 
-tools: ## install the Debian tools the tests use (docker-compose to validate compose.yaml, kcat, openssl)
+tools: ## install the Debian tools the tests use (docker-compose to validate compose.yaml, kcat, openssl, nginx for the gateway)
 	@missing=""; for t in $(DEBIAN_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

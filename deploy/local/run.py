@@ -17,6 +17,7 @@ import importlib.util
 import itertools
 import os
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gateway
 import localservers
 
 from kandoo.runtime.priority import preexec_for
@@ -56,6 +58,8 @@ SERVICES = (
 )
 RESTART_BACKOFF_S = (1, 2, 5, 10, 30)
 MAIL_PORT = 1025
+GATEWAY_PORT = 8080
+WEB_PORT = 8000
 
 
 class MailCatcher:
@@ -135,18 +139,43 @@ async def supervise(service: Service, env: dict[str, str], stopping: asyncio.Eve
             await asyncio.wait_for(stopping.wait(), delay)
 
 
+async def supervise_gateway(folder: Path, stopping: asyncio.Event) -> None:
+    """nginx in front of everything on :8080, restarted if it dies, stopped with the rest."""
+    ports = {s.name: s.port for s in SERVICES}
+    upstreams = gateway.Upstreams(
+        f"127.0.0.1:{ports['intake']}", f"127.0.0.1:{ports['reporting']}", f"127.0.0.1:{WEB_PORT}"
+    )
+    while not stopping.is_set():
+        try:
+            proc = gateway.start(folder, GATEWAY_PORT, upstreams)
+        except (FileNotFoundError, OSError, subprocess.CalledProcessError) as exc:
+            print(f"{'gateway':>9} | not started: {exc} (make tools installs nginx)", flush=True)
+            return
+        while proc.poll() is None and not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), 1)
+        if stopping.is_set():
+            proc.terminate()
+            proc.wait(10)
+            return
+        print(f"{'gateway':>9} | exited with {proc.returncode}; restarting in 2s", flush=True)
+        await asyncio.sleep(2)
+
+
 async def run_services(profile: localservers.Profile) -> None:
     mail = profile.state_dir / "mail"
     catcher = start_mail_catcher(mail)
     env = os.environ | {
         "KANDOO_ENV": "development",
+        "KANDOO_PUBLIC_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
         "KANDOO_KAFKA_BOOTSTRAP": profile.bootstrap,
         "KANDOO_MONGODB_URL": profile.mongodb_url,
     }
     if catcher is not None:
         env["KANDOO_DEV_MAIL_RELAY"] = f"127.0.0.1:{MAIL_PORT}"
     built = [s for s in SERVICES if s.is_built()]
-    print(f"\nKafka     {profile.bootstrap} (Apache Kafka {localservers.KAFKA_VERSION})")
+    print(f"\nKandoo    http://127.0.0.1:{GATEWAY_PORT}/ (the one public address: nginx)")
+    print(f"Kafka     {profile.bootstrap} (Apache Kafka {localservers.KAFKA_VERSION})")
     print(f"MongoDB   {profile.mongodb_url} (FerretDB 1.24, SQLite)")
     for s in SERVICES:
         where = " ".join(f"http://127.0.0.1:{s.port}{u}" for u in s.urls)
@@ -160,7 +189,11 @@ async def run_services(profile: localservers.Profile) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     try:
-        await asyncio.gather(stopping.wait(), *(supervise(s, env, stopping) for s in built))
+        await asyncio.gather(
+            stopping.wait(),
+            supervise_gateway(profile.state_dir / "gateway", stopping),
+            *(supervise(s, env, stopping) for s in built),
+        )
     finally:
         if catcher is not None:
             catcher.controller.stop()

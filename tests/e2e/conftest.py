@@ -22,6 +22,9 @@ from tests.conftest import TEST_SECRET, Servers
 from tests.integration.notify.conftest import SmtpSink, WebhookSink, free_port, make_sinks
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "deploy" / "local"))
+import gateway  # noqa: E402 - deploy/local is not a package
+
 SERVICES = ("routing", "intake", "reporting", "notify")
 
 
@@ -33,6 +36,11 @@ class Suite:
     smtp: SmtpSink
     web: WebhookSink
     servers: Servers
+    gateway: httpx.AsyncClient
+    """The one public address (nginx in front of intake and reporting)."""
+    gateway_url: str
+    direct: dict[str, str]
+    """Each service's own address, behind the gateway."""
 
     def bearer(self, actor: Actor) -> dict[str, str]:
         return {"Authorization": f"Bearer {issue_token(TEST_SECRET, actor)}"}
@@ -59,7 +67,7 @@ async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
     tmp = tmp_path_factory.mktemp("e2e")
     smtp, web, directory = make_sinks(tmp)
     await web.start()
-    ports = {name: free_port() for name in SERVICES}
+    ports = {name: free_port() for name in (*SERVICES, "gateway", "web")}
     env = os.environ | {
         "KANDOO_ENV": "test",
         "KANDOO_KAFKA_BOOTSTRAP": servers.kafka_bootstrap,
@@ -68,12 +76,12 @@ async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
         "KANDOO_JWT_SECRET": TEST_SECRET,
         "KANDOO_DIRECTORY": str(directory),
         "KANDOO_MONGODB_DB": f"e2e_{unique}",
-        "KANDOO_REPORTING_URL": f"http://127.0.0.1:{ports['reporting']}",
-        "KANDOO_REPORTING_PUBLIC_URL": f"http://127.0.0.1:{ports['reporting']}",
+        "KANDOO_PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
         "KANDOO_EMAIL_URL": f"mailto://127.0.0.1:{smtp.port}?from=kandoo@huahin.example&to={{email}}",
         "KANDOO_BACKOFF_BASE_S": "0.2",
     }
     processes: list[subprocess.Popen[bytes]] = []
+    front = gateway.Upstreams(*(f"127.0.0.1:{ports[n]}" for n in ("intake", "reporting", "web")))
     logs = tmp / "logs"
     logs.mkdir()
     try:
@@ -88,11 +96,18 @@ async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
             )
             processes.append(process)
             await ready(f"http://127.0.0.1:{ports[name]}/readyz", process)
+        processes.append(gateway.start(tmp / "gateway", ports["gateway"], front))
+        public = f"http://127.0.0.1:{ports['gateway']}"
+        await ready(f"{public}/gateway/healthz", processes[-1])
+        direct = {name: f"http://127.0.0.1:{ports[name]}" for name in SERVICES}
         async with (
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['intake']}", timeout=30) as intake,
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['reporting']}", timeout=30) as rep,
+            httpx.AsyncClient(base_url=direct["intake"], timeout=30) as intake,
+            httpx.AsyncClient(base_url=direct["reporting"], timeout=30) as rep,
+            httpx.AsyncClient(base_url=public, timeout=30) as front_door,
         ):
-            yield Suite(f"e2e.{unique}.", intake, rep, smtp, web, servers)
+            yield Suite(
+                f"e2e.{unique}.", intake, rep, smtp, web, servers, front_door, public, direct
+            )
     finally:
         for process in processes:
             process.terminate()

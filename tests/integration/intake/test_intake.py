@@ -216,6 +216,32 @@ async def test_an_answer_slower_than_the_budget_is_202_with_a_status_link(stack:
     assert status.json()["outcome"] == "accepted"
 
 
+async def test_an_open311_request_not_decided_in_time_gets_a_token_that_finds_it(
+    stack: Stack,
+) -> None:
+    stack.intake.settings.wait_budget_s = 0.0
+    form = {
+        "api_key": "development-open311-key",
+        "service_code": "waste",
+        "lat": "12.5805",
+        "long": "99.9463",
+        "description": "ขยะล้นถังหน้าโรงเรียน",
+    }
+    answered = await stack.http.post("/open311/v2/requests.json", data=form)
+    stack.intake.settings.wait_budget_s = 3.0
+    assert answered.status_code == 200, answered.text
+    created = answered.json()[0]
+    assert "service_request_id" not in created
+    token = created["token"]
+    found = await stack.http.get(f"/open311/v2/tokens/{token}.xml")
+    assert found.status_code == 200
+    assert "<service_request_id>" in found.text
+    as_json = (await stack.http.get(f"/open311/v2/tokens/{token}.json")).json()[0]
+    assert as_json["token"] == token
+    assert as_json["service_request_id"]
+    assert (await stack.http.get("/open311/v2/tokens/nope.json")).status_code == 404
+
+
 async def test_ready_only_while_it_reaches_kafka_and_reads_routings_answers(
     stack: Stack,
 ) -> None:
@@ -244,4 +270,4 @@ async def test_limits_answer_413_and_429(stack: Stack) -> None:
 async def test_metrics_count_requests_by_route_and_status(stack: Stack) -> None:
     await stack.http.get("/open311/v2/services.json")
     body = (await stack.http.get("/metrics")).text
-    assert 'kandoo_intake_requests_total{route="/open311/v2/services.json",status="200"}' in body
+    assert 'kandoo_intake_requests_total{route="/open311/v2/services.{fmt}",status="200"}' in body

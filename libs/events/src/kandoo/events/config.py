@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
     topic_prefix: str = ""
     directory: str = "deploy/config/directory.yaml"
     jwt_secret: str = DEV_SECRET
+    public_url: str = "http://127.0.0.1:8080"
+    """The one address citizens, staff, LINE and Open311 clients use (the gateway): every
+    link in an answer or a message starts with it."""
 
     @model_validator(mode="after")
     def _no_development_defaults_in_production(self) -> ServiceSettings:

@@ -25,6 +25,7 @@ def main() -> int:
         log_level="info",
         access_log=False,
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
     )
     return 0
 

@@ -11,7 +11,7 @@ from kandoo.events.directory import Directory, load_directory
 from kandoo.events.topics import Topics
 from kandoo.intake.adapters.commands import CommandBus
 from kandoo.intake.adapters.ratelimit import RateLimiter
-from kandoo.intake.adapters.storage import IdempotencyKeys, PhotoStore
+from kandoo.intake.adapters.storage import IdempotencyKeys, Open311Tokens, PhotoStore
 from kandoo.intake.metrics import IntakeMetrics
 from kandoo.intake.settings import IntakeSettings
 
@@ -28,6 +28,7 @@ class Intake:
     bus: CommandBus
     photos: PhotoStore
     keys: IdempotencyKeys
+    tokens: Open311Tokens
     metrics: IntakeMetrics
     per_ip: RateLimiter
     per_token: RateLimiter
@@ -57,6 +58,7 @@ def build(settings: IntakeSettings) -> Intake:
         bus=CommandBus(settings.kafka_bootstrap, topics, metrics, settings.max_pending),
         photos=PhotoStore(db),
         keys=IdempotencyKeys(db),
+        tokens=Open311Tokens(db),
         metrics=metrics,
         per_ip=RateLimiter(settings.rate_per_minute_ip),
         per_token=RateLimiter(settings.rate_per_minute_token),

@@ -12,10 +12,9 @@ DEV_OPEN311_KEY = "development-open311-key"  # refused in production
 class IntakeSettings(ServiceSettings):
     port: int = Field(default=8001, validation_alias="PORT")
     host: str = "127.0.0.1"
-    public_url: str = ""
-    """Where callers reach intake (for links in answers); default http://<host>:<port>."""
-    reporting_url: str = "http://127.0.0.1:8002"
-    """Where callers follow a complaint (the reporting service's read API)."""
+    trusted_proxies: str = "127.0.0.1"
+    """Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (the gateway's),
+    comma-separated; from anyone else the headers are ignored."""
     wait_budget_s: float = 3.0
     """How long a request waits for routing's answer before answering 202."""
     max_pending: int = 10_000
@@ -27,12 +26,6 @@ class IntakeSettings(ServiceSettings):
     rate_per_minute_token: int = 600
     open311_api_keys: list[str] = Field(default_factory=lambda: [DEV_OPEN311_KEY])
     mongodb_db: str = "kandoo"
-
-    @model_validator(mode="after")
-    def _default_public_url(self) -> IntakeSettings:
-        if not self.public_url:
-            self.public_url = f"http://{self.host}:{self.port}"
-        return self
 
     @model_validator(mode="after")
     def _no_development_keys_in_production(self) -> IntakeSettings:

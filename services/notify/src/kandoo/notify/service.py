@@ -157,7 +157,7 @@ class EventPlanner:
         )
         self.clock = clock
         self.channels = ContactChannels(settings.email_url, settings.sms_url, settings.line_url)
-        self.track_url = f"{settings.reporting_public_url}/v1/track"
+        self.track_url = f"{settings.public_url}/v1/track"
 
     async def plan(
         self, event: Mapping[str, Any], cases: dict[str, Case]

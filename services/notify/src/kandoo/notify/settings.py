@@ -15,8 +15,6 @@ class NotifySettings(ServiceSettings):
     mongodb_db: str = "kandoo_notify"
     group_id: str = "notify"
     rules: str = "deploy/config/notifications.yaml"
-    reporting_public_url: str = "http://127.0.0.1:8002"
-    """Links in messages point at the reporting service's tracking page."""
     email_url: str = DEV_EMAIL_URL
     """Apprise URL template for reporters' e-mail; `{email}` is replaced (URL-quoted)."""
     sms_url: str = ""

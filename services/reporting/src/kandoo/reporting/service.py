@@ -166,7 +166,7 @@ async def service_requests(
     docs.sort(key=lambda d: d["submitted_at"], reverse=True)
     start_at = (page - 1) * page_size
     return [
-        views.open311(d, r.directory, r.settings.intake_public_url)
+        views.open311(d, r.directory, r.settings.public_url)
         for d in docs[start_at : start_at + page_size]
     ]
 
@@ -175,7 +175,7 @@ async def service_request(r: Reporting, m: ReadModels, request_id: str) -> dict[
     doc = await m["complaints"].find_one({"_id": request_id})
     if doc is None or not doc.get("status"):
         raise NotFound(request_id)
-    return views.open311(doc, r.directory, r.settings.intake_public_url)
+    return views.open311(doc, r.directory, r.settings.public_url)
 
 
 def _aware(moment: datetime) -> datetime:

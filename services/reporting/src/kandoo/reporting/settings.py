@@ -18,8 +18,6 @@ class ReportingSettings(ServiceSettings):
     mongodb_db: str = "kandoo_reporting"
     instance_id: str = Field(default_factory=socket.gethostname)
     max_batch: int = 2000
-    intake_public_url: str = "http://127.0.0.1:8001"
-    """Where photos are served (Open311 media_url)."""
     project: bool = True
     """Run the projector in this process (off for an API-only replica)."""
 

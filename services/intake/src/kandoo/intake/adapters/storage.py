@@ -75,3 +75,18 @@ class IdempotencyKeys:
             found = await self._keys.find_one({"_id": doc_id})
             return found is not None and found.get("body_sha256") == digest
         return True
+
+
+class Open311Tokens:
+    """Tokens given to Open311 clients whose request was not decided within the wait:
+    `GET tokens/{token}` turns one into the service request id."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._tokens = db["open311_tokens"]
+
+    async def put(self, token: str, complaint_id: str) -> None:
+        await self._tokens.replace_one({"_id": token}, {"complaint_id": complaint_id}, upsert=True)
+
+    async def get(self, token: str) -> str | None:
+        found = await self._tokens.find_one({"_id": token})
+        return str(found["complaint_id"]) if found else None

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from kandoo.reporting.bootstrap import Reporting, build
 from kandoo.reporting.entrypoints import complaints, departments, open311, operations, public
 from kandoo.reporting.entrypoints.deps import ApiError
 from kandoo.reporting.settings import ReportingSettings
+from kandoo.runtime import open311 as o311
 
 ROUTERS = (complaints, departments, public, open311, operations)
 
@@ -45,10 +47,24 @@ def create_app(settings: ReportingSettings | None = None, r: Reporting | None = 
         app.include_router(module.router)
 
     @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        if request.url.path.startswith("/open311/"):
-            return JSONResponse([{"code": exc.status, "description": exc.message}], exc.status)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        path = request.url.path
+        if path.startswith("/open311/"):
+            described = f"{exc.message}: {exc.fields[0]['field']}" if exc.fields else exc.message
+            return o311.error(exc.status, described, o311.format_of(path))
         body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
         return JSONResponse(body, exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        path, errors = request.url.path, exc.errors()
+        where = [".".join(str(p) for p in e["loc"] if p not in ("query", "path")) for e in errors]
+        if path.startswith("/open311/"):  # the spec's answer to a bad parameter is 400
+            text = "; ".join(f"{w}: {e['msg']}" for w, e in zip(where, errors, strict=True))
+            return o311.error(400, text, o311.format_of(path))
+        fields = [{"field": w, "reason": e["msg"]} for w, e in zip(where, errors, strict=True)]
+        return JSONResponse(
+            {"code": "invalid", "message": "Invalid request", "fields": fields}, 422
+        )
 
     return app

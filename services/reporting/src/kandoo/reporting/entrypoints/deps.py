@@ -18,6 +18,7 @@ MESSAGES = {
     "invalid_token": ("โทเค็นไม่ถูกต้องหรือหมดอายุ", "The token is invalid or expired"),
     "staff_only": ("สำหรับเจ้าหน้าที่เท่านั้น", "For municipal staff only"),
     "bad_range": ("ช่วงวันที่ไม่ถูกต้อง", "Invalid date range"),
+    "unknown_jurisdiction": ("ไม่รู้จักรหัสเขตปกครองนี้", "Unknown jurisdiction_id"),
 }
 
 
