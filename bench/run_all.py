@@ -16,7 +16,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ORDER = ["intake", "end_to_end", "routing", "rebuild", "classifier", "duplicate_index_memory"]
+ORDER = [
+    "intake",
+    "end_to_end",
+    "routing",
+    "rebuild",
+    "classifier",
+    "duplicate_index_memory",
+    "gateway_latency",
+]
 MORE_RUNS = {"intake": [["--only-routing"]]}
 """Scripts run again with these arguments after their default run."""
 NOISE = ("Failed fetch offsets", "Unclosed", "consumer:", "producer:", "Traceback")

@@ -8,6 +8,7 @@ Compose schema and resolves anchors and variables without an engine.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -120,3 +121,12 @@ def test_the_services_that_catch_up_from_kafka_yield_the_cpu(resolved: dict[str,
             assert shares < default, f"{name} should yield the CPU to intake and routing"
         else:
             assert shares == default, f"{name} is on the write path: full weight"
+
+
+def test_the_gateway_gets_every_value_its_template_names(resolved: dict[str, Any]) -> None:
+    gateway = resolved["services"]["gateway"]
+    template = (ROOT / "deploy" / "gateway" / "kandoo.conf.template").read_text()
+    named = set(re.findall(r"\$\{(KANDOO_[A-Z_]+)\}", template))
+    assert named
+    assert named <= set(gateway["environment"])
+    assert gateway["ports"][0]["target"] == 8080
