@@ -7,6 +7,8 @@ returns what the API answers. Routers only parse parameters and check who asks.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,8 @@ from kandoo.events.values import Role
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.bootstrap import Reporting
 from kandoo.reporting.domain import views
-from kandoo.reporting.domain.documents import OPEN
+from kandoo.reporting.domain.documents import OPEN, hour_bucket
+from kandoo.reporting.domain.queues import QueueBuckets
 
 OPEN311_MAX_RANGE = timedelta(days=90)
 
@@ -64,9 +67,47 @@ async def tracked(m: ReadModels, tracking_code: str) -> dict[str, Any]:
 
 
 async def health(r: Reporting, m: ReadModels) -> list[dict[str, Any]]:
-    counters = {d["_id"]: d for d in await m["departments"].find({}).to_list()}
-    queue = await m["queue"].find({}).to_list()
-    return views.health(r.directory, counters, queue, r.clock())
+    """Per department, from its counters document and at most two bucket documents (the
+    hour now due, for exact overdue counts; the oldest waiting hour): a read per
+    department, whatever the history."""
+    codes = [d.code for d in r.directory.departments]
+    counters = await m.load("departments", codes)
+    now = r.clock()
+    figures = await asyncio.gather(
+        *(_waiting_figures(m, counters.get(c, {}), c, now) for c in codes)
+    )
+    return views.health(r.directory, counters, dict(zip(codes, figures, strict=True)), now)
+
+
+async def _waiting_figures(m: ReadModels, counters: Doc, code: str, now: datetime) -> views.Waiting:
+    buckets = QueueBuckets.of(counters)
+    overdue = await _overdue(m, buckets, code, now, lambda key: True)
+    hours = sorted(h for h, n in (counters.get("w") or {}).items() if n > 0)
+    oldest = None
+    if hours:
+        doc = await m["waiting"].find_one({"_id": f"{code}|{hours[0]}"}) or {}
+        oldest = min((doc.get("items") or {}).values(), default=None)
+    return views.Waiting(sum(n for n in (counters.get("w") or {}).values()), overdue, oldest)
+
+
+async def _overdue(
+    m: ReadModels, buckets: QueueBuckets, code: str, now: datetime, wanted: Callable[[str], bool]
+) -> int:
+    """Open items due before `now`: whole buckets by their counts, the hour now due read."""
+    current = hour_bucket(now)
+    count = sum(buckets.count(b, wanted) for b in buckets.ordered() if b < current)
+    if buckets.count(current, wanted):
+        items = await _bucket_items(m, code, current)
+        count += sum(1 for i in items if wanted(i["key"]) and i["due"] and i["due"] < now)
+    return count
+
+
+async def _bucket_items(m: ReadModels, code: str, bucket: str) -> list[dict[str, Any]]:
+    doc = await m["queues"].find_one({"_id": f"{code}|{bucket}"}) or {}
+    out = []
+    for cid, item in (doc.get("items") or {}).items():
+        out.append({"_id": cid, "department": code, **item, "key": QueueBuckets.key_of(item)})
+    return out
 
 
 async def queue(
@@ -79,23 +120,50 @@ async def queue(
     page: int,
     page_size: int,
 ) -> dict[str, Any]:
-    query: dict[str, Any] = {"department": department}
-    if status:
-        query["status"] = status
-    if category:
-        query["category"] = category
-    items = await m["queue"].find(query).to_list()
+    """A department's open items, most urgent first: the counters say which due-hour
+    buckets hold the page, and only those are read (skipped pages cost nothing)."""
+    counters = await m["departments"].find_one({"_id": department}) or {}
+    buckets = QueueBuckets.of(counters)
     now = r.clock()
-    if overdue is not None:
-        items = [i for i in items if bool(i.get("due") and i["due"] < now) == overdue]
-    items.sort(key=lambda i: (i.get("due") or datetime.max.replace(tzinfo=UTC), i["_id"]))
+    current = hour_bucket(now)
+
+    def wanted(key: str) -> bool:
+        got_status, got_category = key.split("|", 1)
+        return (not status or got_status == status) and (not category or got_category == category)
+
+    def fits(item: dict[str, Any]) -> bool:
+        late = bool(item.get("due") and item["due"] < now)
+        return wanted(item["key"]) and (overdue is None or late == overdue)
+
+    mixed: list[dict[str, Any]] = []
+    if overdue is not None and buckets.count(current, wanted):
+        mixed = [i for i in await _bucket_items(m, department, current) if fits(i)]
+    counts: list[tuple[str, int]] = []
+    for b in buckets.ordered():
+        if overdue is not None and b != current and (b < current) != overdue:
+            continue
+        n = len(mixed) if overdue is not None and b == current else buckets.count(b, wanted)
+        if n:
+            counts.append((b, n))
     start = (page - 1) * page_size
+    needed, seen = [], 0
+    for b, n in counts:
+        if seen + n > start and seen < start + page_size:
+            needed.append(b)
+        seen += n
+    first_skipped = sum(n for b, n in counts if needed and b < needed[0])
+    loaded = await asyncio.gather(*(_bucket_items(m, department, b) for b in needed))
+    items = sorted(
+        (i for found in loaded for i in found if fits(i)),
+        key=lambda i: (i.get("due") or datetime.max.replace(tzinfo=UTC), i["_id"]),
+    )
+    begin = start - first_skipped
     return {
         "department": department,
-        "total": len(items),
+        "total": seen,
         "page": page,
         "page_size": page_size,
-        "items": [views.queue_item(i, now) for i in items[start : start + page_size]],
+        "items": [views.queue_item(i, now) for i in items[begin : begin + page_size]],
     }
 
 

@@ -10,8 +10,8 @@ from pymongo import ReplaceOne
 from kandoo.events.directory import Directory
 from kandoo.reporting.adapters.applier import Parsed
 from kandoo.reporting.adapters.store import Doc, ReadModels
-from kandoo.reporting.domain.deltas import Update
-from kandoo.reporting.domain.documents import queue_entry
+from kandoo.reporting.domain.deltas import UNSET, Update
+from kandoo.reporting.domain.documents import memberships, queue_entry
 from kandoo.reporting.domain.projection import Applied, Projection
 from kandoo.runtime.mongo import bulk
 
@@ -19,7 +19,9 @@ from kandoo.runtime.mongo import bulk
 def shared_document(doc_id: str, u: Update, markers: dict[str, int]) -> Doc:
     """The stored form of a shared document built from nothing (what the upserts make)."""
     doc: Doc = {"_id": doc_id, **u.on_insert}
-    for key, value in u.inc.items():
+    for key, value in [*u.inc.items(), *u.fields.items()]:
+        if value is UNSET:
+            continue
         *path, last = key.split(".")
         place = doc
         for part in path:
@@ -75,6 +77,7 @@ class MemoryBuild:
                     values.append(v)
             for k, v in d.push.items():
                 u.push.setdefault(k, []).append(v)
+            u.fields.update(d.fields)
         return applied
 
     def take_documents(self) -> tuple[dict[str, list[Doc]], dict[str, list[Doc]]]:
@@ -95,6 +98,8 @@ class MemoryBuild:
             into["complaints"].append(doc)
             if (q := queue_entry(doc)) is not None:
                 into["queue"].append(q)
+            for (model, doc_id), (name, value) in memberships(doc).items():
+                self.shared.setdefault((model, doc_id), Update()).fields[name] = value
             if "tracking_code" in doc:
                 into["tracking"].append({"_id": doc["tracking_code"], "complaint_id": cid})
         self.touched = {}

@@ -21,7 +21,7 @@ from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from kandoo.reporting.domain.deltas import Update
+from kandoo.reporting.domain.deltas import UNSET, Update
 from kandoo.reporting.domain.projection import Changes
 from kandoo.runtime.mongo import bulk, chunks
 
@@ -30,6 +30,8 @@ MODELS = (
     "complaints",
     "tracking",
     "queue",
+    "queues",
+    "waiting",
     "stats",
     "hotspots",
     "departments",
@@ -42,6 +44,10 @@ INSERT_CONCURRENCY = 4
 
 def update_op(doc_id: str, u: Update) -> UpdateOne:
     spec: dict[str, Any] = {"$set": {f"applied.{m}": o for m, o in u.markers.items()}}
+    spec["$set"].update({k: v for k, v in u.fields.items() if v is not UNSET})
+    removed = {k: "" for k, v in u.fields.items() if v is UNSET}
+    if removed:
+        spec["$unset"] = removed
     if u.inc:
         spec["$inc"] = dict(u.inc)
     on_insert = {k: v for k, v in u.on_insert.items() if k not in u.inc}
@@ -51,7 +57,12 @@ def update_op(doc_id: str, u: Update) -> UpdateOne:
         spec["$addToSet"] = {k: {"$each": v} for k, v in u.add_to_set.items()}
     if u.push:
         spec["$push"] = {k: {"$each": v} for k, v in u.push.items()}
-    return UpdateOne({"_id": doc_id}, spec, upsert=True)
+    # Only removals: nothing to create where the document is not there (a member that
+    # joined and left within one batch).
+    creates = bool(u.inc or u.on_insert or u.add_to_set or u.push) or any(
+        v is not UNSET for v in u.fields.values()
+    )
+    return UpdateOne({"_id": doc_id}, spec, upsert=creates)
 
 
 async def is_ferretdb(db: AsyncDatabase[Doc]) -> bool:

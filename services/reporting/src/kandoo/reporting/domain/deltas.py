@@ -35,6 +35,17 @@ class Delta:
     on_insert: dict[str, Any] = field(default_factory=dict)
     add_to_set: dict[str, Any] = field(default_factory=dict)
     push: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
+    """Fields set to a value, or removed (`UNSET`): a member joining or leaving a set."""
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+"""The value of a field a delta removes."""
 
 
 @dataclass(slots=True)
@@ -45,6 +56,8 @@ class Update:
     on_insert: dict[str, Any] = field(default_factory=dict)
     add_to_set: dict[str, list[Any]] = field(default_factory=dict)
     push: dict[str, list[Any]] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
+    """The last value (or UNSET) each field got in the batch."""
     markers: dict[str, int] = field(default_factory=dict)
 
 
@@ -69,5 +82,6 @@ def fold_deltas(
             u.add_to_set.setdefault(name, []).append(value)
         for name, value in d.push.items():
             u.push.setdefault(name, []).append(value)
+        u.fields.update(d.fields)
         u.markers[d.position.marker] = max(u.markers.get(d.position.marker, -1), d.position.offset)
     return updates

@@ -5,7 +5,7 @@ functions of the complaint alone and are written whole."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,40 @@ def parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
+
+
+NO_DUE = "none"
+"""The bucket of open items without a due time: after every hour (digits sort first)."""
+
+
+def hour_bucket(moment: datetime | None) -> str:
+    """The UTC hour of a moment as a sortable key, YYYYMMDDHH (or NO_DUE)."""
+    return moment.astimezone(UTC).strftime("%Y%m%d%H") if moment else NO_DUE
+
+
+def awaiting_acknowledgement(doc: Mapping[str, Any]) -> bool:
+    status = doc.get("status")
+    return status in AWAITING_ACK or status == Status.SUBMITTED.value
+
+
+Membership = dict[tuple[str, str], tuple[str, Any]]
+"""(collection, document id) -> (field, value): where a complaint stands as a member of
+bucketed sets that queries read whole by id."""
+
+
+def memberships(doc: Mapping[str, Any] | None) -> Membership:
+    """The complaint's place in its department's queue buckets (by due hour) and, while it
+    waits for acknowledgement, in the waiting buckets (by submitted hour)."""
+    entry = queue_entry(doc) if doc else None
+    if doc is None or entry is None:
+        return {}
+    cid, dept = str(doc["_id"]), entry["department"]
+    item = {k: v for k, v in entry.items() if k not in ("_id", "department")}
+    out: Membership = {("queues", f"{dept}|{hour_bucket(entry['due'])}"): (f"items.{cid}", item)}
+    if awaiting_acknowledgement(doc) and doc.get("submitted_at"):
+        hour = hour_bucket(doc["submitted_at"])
+        out[("waiting", f"{dept}|{hour}")] = (f"items.{cid}", doc["submitted_at"])
+    return out
 
 
 def queue_entry(doc: Mapping[str, Any]) -> dict[str, Any] | None:

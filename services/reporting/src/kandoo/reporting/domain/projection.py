@@ -30,13 +30,16 @@ from typing import Any
 from kandoo.events.directory import Directory
 from kandoo.events.upcasting import upcast
 from kandoo.reporting.domain.buckets import bucket
-from kandoo.reporting.domain.deltas import Delta, Position
+from kandoo.reporting.domain.deltas import UNSET, Delta, Position
 from kandoo.reporting.domain.documents import (
     AWAITING_ACK,
     OPEN,
     UNCATEGORIZED,
+    awaiting_acknowledgement,
     evolve_document,
+    hour_bucket,
     local_day,
+    memberships,
     parse_time,
     queue_entry,
 )
@@ -119,6 +122,7 @@ class Projection:
         self.docs[cid] = new
         if self.incremental:
             self._state_deltas(old, new, pos)
+            self._membership_deltas(old, new, pos)
             self.changes.complaints[cid] = new
             self.changes.queue[cid] = queue_entry(new)
         else:
@@ -227,6 +231,19 @@ class Projection:
                     Delta(collection, doc_id, pos, inc={name: change}, on_insert=dict(on_insert))
                 )
 
+    def _membership_deltas(
+        self, old: dict[str, Any] | None, new: dict[str, Any], pos: Position
+    ) -> None:
+        """The complaint leaves the buckets it no longer belongs to and joins (or updates
+        its entry in) the ones it does."""
+        before, after = memberships(old), memberships(new)
+        for key, (name, _) in before.items():
+            if key not in after:
+                self.changes.deltas.append(Delta(*key, pos, fields={name: UNSET}))
+        for key, (name, value) in after.items():
+            if before.get(key) != (name, value):
+                self.changes.deltas.append(Delta(*key, pos, fields={name: value}))
+
     def state_counters(self) -> dict[tuple[str, str], tuple[dict[str, int], dict[str, Any]]]:
         """The current-state counters (hotspots, open per department) of a fold from nothing:
         (collection, id) -> (counts, fields set on insert). Equal to what the +1/-1 deltas of
@@ -242,14 +259,24 @@ class Projection:
 
 
 Contribution = tuple[str, str, str, tuple[tuple[str, Any], ...]]
-State = tuple[str, str, str, str | None]
-"""What decides a complaint's current-state counters: cell, category, status, department."""
+State = tuple[str, str, str, str | None, str, str | None]
+"""What decides a complaint's current-state counters: cell, category, status, department,
+the hour its queue entry is due (bucket), and the hour it was submitted while it waits
+for acknowledgement."""
 
 
 def state_of(doc: Mapping[str, Any]) -> State | None:
     if doc.get("defect") or not doc.get("status"):
         return None
-    return (doc["cell"], doc.get("category") or UNCATEGORIZED, doc["status"], doc.get("department"))
+    entry = queue_entry(doc)
+    due = hour_bucket(entry["due"]) if entry else hour_bucket(None)
+    waiting = (
+        hour_bucket(doc["submitted_at"])
+        if entry and awaiting_acknowledgement(doc) and doc.get("submitted_at")
+        else None
+    )
+    category = doc.get("category") or UNCATEGORIZED
+    return (doc["cell"], category, doc["status"], doc.get("department"), due, waiting)
 
 
 def contributions(doc: Mapping[str, Any] | None) -> dict[Contribution, int]:
@@ -260,7 +287,7 @@ def contributions(doc: Mapping[str, Any] | None) -> dict[Contribution, int]:
 def _counts(state: State | None) -> dict[Contribution, int]:
     if state is None:
         return {}
-    cell, category, status, department = state
+    cell, category, status, department, due, waiting = state
     out: dict[Contribution, int] = {}
     out[("hotspots", cell, f"{category}.{status}", (("cell", cell),))] = 1
     if department and status in OPEN:
@@ -268,4 +295,7 @@ def _counts(state: State | None) -> dict[Contribution, int]:
         out[("departments", department, "open", dept)] = 1
         if status in AWAITING_ACK:
             out[("departments", department, "unacknowledged", dept)] = 1
+        out[("departments", department, f"q.{due}.{status}|{category}", dept)] = 1
+        if waiting is not None:
+            out[("departments", department, f"w.{waiting}", dept)] = 1
     return out

@@ -7,12 +7,13 @@ staff names, no internal notes).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from kandoo.events.directory import Directory
 from kandoo.reporting.domain.buckets import merge, percentile
-from kandoo.reporting.domain.documents import AWAITING_ACK, OPEN
+from kandoo.reporting.domain.documents import OPEN
 
 Doc = Mapping[str, Any]
 COUNTS = ("submitted", "acknowledged", "resolved", "breached")
@@ -88,18 +89,26 @@ def queue_item(item: Doc, now: datetime) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """What a department's queue says of its waiting work."""
+
+    unacknowledged: int
+    overdue: int
+    oldest_unacknowledged_at: datetime | None
+
+
 def health(
-    directory: Directory, counters: Mapping[str, Doc], queue: Iterable[Doc], now: datetime
+    directory: Directory,
+    counters: Mapping[str, Doc],
+    waiting: Mapping[str, Waiting],
+    now: datetime,
 ) -> list[dict[str, Any]]:
-    by_dept: dict[str, list[Doc]] = {}
-    for item in queue:
-        by_dept.setdefault(item["department"], []).append(item)
     out = []
     for dept in directory.departments:
-        items = by_dept.get(dept.code, [])
         c = counters.get(dept.code, {})
-        unacked = [i for i in items if i["status"] in AWAITING_ACK or i["status"] == "submitted"]
-        oldest = min((i["submitted_at"] for i in unacked if i.get("submitted_at")), default=None)
+        w = waiting.get(dept.code) or Waiting(0, 0, None)
+        oldest = w.oldest_unacknowledged_at
         submitted = int(c.get("submitted", 0))
         out.append(
             {
@@ -108,9 +117,9 @@ def health(
                 "external": dept.external,
                 "active_admins": len(dept.active_admins()),
                 "without_admin": not dept.active_admins() and not dept.external,
-                "open": len(items),
-                "unacknowledged": len(unacked),
-                "overdue": sum(1 for i in items if i.get("due") and i["due"] < now),
+                "open": int(c.get("open", 0)),
+                "unacknowledged": w.unacknowledged,
+                "overdue": w.overdue,
                 "oldest_unacknowledged_at": oldest,
                 "oldest_unacknowledged_hours": oldest
                 and round((now - oldest).total_seconds() / 3600, 1),
