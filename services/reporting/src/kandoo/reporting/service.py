@@ -17,7 +17,7 @@ from kandoo.events.geo import geohash_bounds
 from kandoo.events.values import Role
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.bootstrap import Reporting
-from kandoo.reporting.domain import views
+from kandoo.reporting.domain import statistics, views
 from kandoo.reporting.domain.documents import OPEN, hour_bucket
 from kandoo.reporting.domain.queues import QueueBuckets
 
@@ -167,15 +167,30 @@ async def queue(
     }
 
 
+async def _collect(m: ReadModels, owner: str, first: str, last: str) -> statistics.Collected:
+    """The counts of `owner` (a department, or `*` for the city) between two days."""
+    known = await m["stats"].find_one({"_id": f"{owner}|months"}) or {}
+    plan = statistics.months_in(first, last, known.get("months") or {})
+    months = await m.load("stats", [f"{owner}|{month}" for month in plan.months])
+    by_month = {doc_id.split("|", 1)[1]: doc for doc_id, doc in months.items()}
+    cut = [
+        f"{owner}|{day}"
+        for month, doc in by_month.items()
+        if month not in plan.whole
+        for day in statistics.days_wanted(doc, first, last)
+    ]
+    days = (await m.load("stats", cut)).values()
+    return statistics.collect(by_month, days, plan, first, last)
+
+
 async def department_stats(m: ReadModels, department: str, first: str, last: str) -> dict[str, Any]:
-    docs = await m["stats"].find({"department": department}).to_list()
-    docs = [d for d in docs if first <= d["day"] <= last]
-    return {"department": department, "from": first, "to": last, **views.stats(docs)}
+    found = await _collect(m, department, first, last)
+    return {"department": department, "from": first, "to": last, **views.stats(found)}
 
 
 async def public_stats(m: ReadModels, first: str, last: str) -> dict[str, Any]:
-    docs = [d for d in await m["stats"].find({}).to_list() if first <= d["day"] <= last]
-    return {"from": first, "to": last, **views.public_stats(docs)}
+    found = await _collect(m, "*", first, last)
+    return {"from": first, "to": last, **views.public_stats(found)}
 
 
 async def hotspots(m: ReadModels, category: str | None, open_only: bool) -> dict[str, Any]:

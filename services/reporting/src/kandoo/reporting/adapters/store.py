@@ -147,13 +147,11 @@ class ReadModels:
             await self.db.drop_collection(f"{model}_g{self.generation}")
 
     async def ensure_indexes(self) -> None:
-        """Indexes MongoDB uses for the queries. FerretDB 1.24 answers those queries without
-        them (it pushes down only `_id`) yet keeps them up to date on every write: skipped
-        there (docs/decisions/0004)."""
+        """Indexes MongoDB uses for the queries not yet shaped to be read by `_id`.
+        FerretDB 1.24 answers those queries without them (it pushes down only `_id`) yet
+        keeps them up to date on every write: skipped there (docs/decisions/0004)."""
         if await is_ferretdb(self.db):
             return
-        await self["queue"].create_index([("department", 1), ("due", 1)])
-        await self["stats"].create_index([("department", 1), ("day", 1)])
         await self["complaints"].create_index("submitted_at")
 
 

@@ -191,15 +191,7 @@ class Projection:
             inc = {"breached": 1, f"breached_{data.get('stage', 'resolve')}": 1}
         if not inc or not department:
             return
-        self.changes.deltas.append(
-            Delta(
-                "stats",
-                f"{day}|{department}|{category}",
-                pos,
-                inc=inc,
-                on_insert={"day": day, "department": department, "category": category},
-            )
-        )
+        self.changes.deltas += stats_deltas(department, category, day, inc, pos)
         totals = {k: v for k, v in inc.items() if "." not in k}
         self.changes.deltas.append(
             Delta("departments", department, pos, inc=totals, on_insert={"department": department})
@@ -256,6 +248,27 @@ class Projection:
                     counts, _ = out.setdefault((collection, doc_id), ({}, dict(on_insert)))
                     counts[name] = counts.get(name, 0) + (one if state == now else 0)
         return out
+
+
+def stats_deltas(
+    department: str, category: str, day: str, inc: Mapping[str, int], pos: Position
+) -> list[Delta]:
+    """One counted fact in the statistics documents a range query reads by id: the
+    department's and the city's month (per category, and per day) and day (per category),
+    and the lists of months that hold any (`stats_months`)."""
+    month = day[:7]
+    per_category = {f"c.{category}.{k}": v for k, v in inc.items()}
+    per_day = {f"d.{day}.{k}": v for k, v in inc.items()}
+    city = {f"c.{department}.{category}.{k}": v for k, v in inc.items()}
+    dept = (("department", department),)
+    return [
+        Delta("stats", f"{department}|{month}", pos, {**per_category, **per_day}, dict(dept)),
+        Delta("stats", f"{department}|{day}", pos, per_category, {"department": department}),
+        Delta("stats", f"*|{month}", pos, {**city, **per_day}, {"department": "*"}),
+        Delta("stats", f"*|{day}", pos, city, {"department": "*"}),
+        Delta("stats", f"{department}|months", pos, {f"months.{month}": 1}, dict(dept)),
+        Delta("stats", "*|months", pos, {f"months.{month}": 1}, {"department": "*"}),
+    ]
 
 
 Contribution = tuple[str, str, str, tuple[tuple[str, Any], ...]]

@@ -6,7 +6,7 @@ staff names, no internal notes).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from kandoo.events.directory import Directory
 from kandoo.reporting.domain.buckets import merge, percentile
 from kandoo.reporting.domain.documents import OPEN
+from kandoo.reporting.domain.statistics import Collected
 
 Doc = Mapping[str, Any]
 COUNTS = ("submitted", "acknowledged", "resolved", "breached")
@@ -153,35 +154,32 @@ def _summary(docs: Iterable[Doc]) -> dict[str, Any]:
     }
 
 
-def stats(docs: Sequence[Doc]) -> dict[str, Any]:
-    """Totals, per category and per day, for one department's stats documents."""
-    by_category: dict[str, list[Doc]] = {}
-    by_day: dict[str, list[Doc]] = {}
-    for d in docs:
-        by_category.setdefault(d["category"], []).append(d)
-        by_day.setdefault(d["day"], []).append(d)
+def stats(found: Collected) -> dict[str, Any]:
+    """Totals, per category and per day, of one department's counts."""
+    everything = [c for counts in found.by_key.values() for c in counts]
     return {
-        "totals": _summary(docs),
-        "by_category": {k: _summary(v) for k, v in sorted(by_category.items())},
-        "by_day": {k: _summary(v) for k, v in sorted(by_day.items())},
+        "totals": _summary(everything),
+        "by_category": {k: _summary(v) for k, v in sorted(found.by_key.items())},
+        "by_day": {k: _summary(v) for k, v in sorted(found.by_day.items())},
     }
 
 
-def public_stats(docs: Sequence[Doc]) -> dict[str, Any]:
-    by_dept: dict[str, list[Doc]] = {}
-    for d in docs:
-        by_dept.setdefault(d["department"], []).append(d)
+def public_stats(found: Collected) -> dict[str, Any]:
+    """The city's counts: totals, and per department with its categories."""
+    departments: dict[str, dict[str, list[Doc]]] = {}
+    for dept, per_dept in found.by_key.items():
+        for counts in per_dept:
+            for category, inner in counts.items():
+                departments.setdefault(dept, {}).setdefault(category, []).append(inner)
+    everything = [c for cats in departments.values() for v in cats.values() for c in v]
     return {
-        "totals": _summary(docs),
+        "totals": _summary(everything),
         "departments": {
             dept: {
-                **_summary(items),
-                "by_category": {
-                    cat: _summary([i for i in items if i["category"] == cat])
-                    for cat in sorted({i["category"] for i in items})
-                },
+                **_summary([c for v in cats.values() for c in v]),
+                "by_category": {cat: _summary(v) for cat, v in sorted(cats.items())},
             }
-            for dept, items in sorted(by_dept.items())
+            for dept, cats in sorted(departments.items())
         },
     }
 
