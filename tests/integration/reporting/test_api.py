@@ -169,3 +169,24 @@ async def test_metrics_and_health_endpoints(api: httpx.AsyncClient) -> None:
     assert "kandoo_reporting_projection_lag_seconds_bucket" in metrics
     assert (await api.get("/healthz")).status_code == 200
     assert (await api.get("/readyz")).status_code == 200
+
+
+SUPERVISOR = Actor(id="eng-sup", role=Role.SUPERVISOR, department="engineering")
+CLERK = Actor(id="clerk-1", role=Role.CLERK, department="clerk")
+
+
+async def test_a_department_admin_reads_only_their_own_department(
+    api: httpx.AsyncClient,
+) -> None:
+    for path in ("/v1/departments/engineering/queue", "/v1/departments/engineering/stats"):
+        refused = await api.get(path, headers=bearer(PUBLIC_HEALTH) | {"Accept-Language": "en"})
+        assert refused.status_code == 403, path
+        assert refused.json()["message"] == "Department staff see their own department only"
+        assert (await api.get(path, headers=bearer(ENGINEERING))).status_code == 200
+        for everyone in (ANALYST, SUPERVISOR, CLERK):
+            assert (await api.get(path, headers=bearer(everyone))).status_code == 200
+        assert (await api.get(path, headers=bearer(CITIZEN))).status_code == 403
+    own = (await api.get("/v1/departments/health", headers=bearer(PUBLIC_HEALTH))).json()
+    assert [h["department"] for h in own] == ["public_health"]
+    every = (await api.get("/v1/departments/health", headers=bearer(CLERK))).json()
+    assert len(every) > 1

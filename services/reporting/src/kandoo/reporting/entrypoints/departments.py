@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from kandoo.events.auth import Caller
 from kandoo.reporting import service
 from kandoo.reporting.entrypoints.deps import (
     ApiError,
@@ -14,6 +15,7 @@ from kandoo.reporting.entrypoints.deps import (
     ModelsDep,
     ReportingDep,
     StaffDep,
+    sees_department,
 )
 from kandoo.reporting.entrypoints.periods import days
 from kandoo.reporting.entrypoints.schemas import (
@@ -24,6 +26,15 @@ from kandoo.reporting.entrypoints.schemas import (
 )
 
 router = APIRouter(prefix="/v1/departments", tags=["departments"])
+
+
+def _may_read(r: ReportingDep, who: Caller, code: str, lang: str) -> None:
+    if r.directory.department(code) is None:
+        raise ApiError(404, "unknown_department", lang, "code")
+    if not sees_department(who, code):
+        raise ApiError(403, "other_department", lang, "code")
+
+
 STAFF_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem},
     403: {"model": Problem},
@@ -32,8 +43,9 @@ STAFF_ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/health", response_model=list[DepartmentHealth], responses=STAFF_ERRORS)
 async def health(r: ReportingDep, m: ModelsDep, who: StaffDep) -> list[dict[str, Any]]:
-    """Per department: active admins, open, overdue, oldest unacknowledged, breach rate."""
-    return await service.health(r, m)
+    """Per department: active admins, open, overdue, oldest unacknowledged, breach rate.
+    A department admin gets their own department's line only."""
+    return [h for h in await service.health(r, m) if sees_department(who, h["department"])]
 
 
 @router.get(
@@ -52,8 +64,7 @@ async def queue(
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Open items of a department, the most urgent (earliest due) first."""
-    if r.directory.department(code) is None:
-        raise ApiError(404, "unknown_department", lang, "code")
+    _may_read(r, who, code, lang)
     return await service.queue(r, m, code, status, category, overdue, page, page_size)
 
 
@@ -72,7 +83,6 @@ async def department_stats(
     to: date | None = None,
 ) -> dict[str, Any]:
     """Daily counts and time-to-acknowledge / time-to-resolve percentiles (minutes)."""
-    if r.directory.department(code) is None:
-        raise ApiError(404, "unknown_department", lang, "code")
+    _may_read(r, who, code, lang)
     first, last = days(from_, to, lang, r.clock())
     return await service.department_stats(m, code, first, last)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from kandoo.events.auth import Caller, InvalidToken, caller_from
-from kandoo.events.values import STAFF_ROLES
+from kandoo.events.values import STAFF_ROLES, Role
 from kandoo.reporting.adapters.store import ReadModels
 from kandoo.reporting.bootstrap import Reporting
 
@@ -17,6 +17,10 @@ MESSAGES = {
     "unknown_department": ("ไม่พบหน่วยงานนี้", "No such department"),
     "invalid_token": ("โทเค็นไม่ถูกต้องหรือหมดอายุ", "The token is invalid or expired"),
     "staff_only": ("สำหรับเจ้าหน้าที่เท่านั้น", "For municipal staff only"),
+    "other_department": (
+        "เจ้าหน้าที่หน่วยงานดูได้เฉพาะข้อมูลของหน่วยงานตนเอง",
+        "Department staff see their own department only",
+    ),
     "bad_range": ("ช่วงวันที่ไม่ถูกต้อง", "Invalid date range"),
     "unknown_jurisdiction": ("ไม่รู้จักรหัสเขตปกครองนี้", "Unknown jurisdiction_id"),
 }
@@ -61,6 +65,13 @@ async def staff(
     if who.actor.role not in STAFF_ROLES:
         raise ApiError(403, "staff_only", lang)
     return who
+
+
+def sees_department(who: Caller, department: str) -> bool:
+    """A department admin reads their own department; the clerk, supervisors, analysts
+    and the system read every one."""
+    actor = who.actor
+    return actor.role is not Role.DEPT_ADMIN or actor.department == department
 
 
 ReportingDep = Annotated[Reporting, Depends(reporting)]
