@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -190,3 +191,30 @@ async def test_a_department_admin_reads_only_their_own_department(
     assert [h["department"] for h in own] == ["public_health"]
     every = (await api.get("/v1/departments/health", headers=bearer(CLERK))).json()
     assert len(every) > 1
+
+
+async def test_open311_pages_list_every_request_once_newest_first(
+    api: httpx.AsyncClient, scripted: Scripted
+) -> None:
+    docs = await scripted.models["complaints"].find({}).to_list()
+    listed = [d for d in docs if d.get("status")]
+    times = [d["submitted_at"] for d in listed]
+    window = {
+        "start_date": (min(times) - timedelta(hours=1)).isoformat(),
+        "end_date": (max(times) + timedelta(days=2)).isoformat(),
+    }
+    whole = (await api.get("/open311/v2/requests.json", params=window)).json()
+    listed.sort(key=lambda d: (d["submitted_at"], d["_id"]), reverse=True)
+    assert [r["service_request_id"] for r in whole] == [d["_id"] for d in listed]
+    paged = []
+    for page in range(1, len(whole) + 2):
+        answer = await api.get(
+            "/open311/v2/requests.json", params=window | {"page": page, "page_size": 2}
+        )
+        paged += answer.json()
+    assert paged == whole
+    closed = await api.get("/open311/v2/requests.json", params=window | {"status": "closed"})
+    assert [r["status"] for r in closed.json()] == ["closed"] * len(closed.json())
+    assert {r["service_request_id"] for r in closed.json()} == {
+        r["service_request_id"] for r in whole if r["status"] == "closed"
+    }

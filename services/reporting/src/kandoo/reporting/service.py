@@ -17,7 +17,7 @@ from kandoo.events.geo import geohash_bounds
 from kandoo.events.values import Role
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.bootstrap import Reporting
-from kandoo.reporting.domain import statistics, views
+from kandoo.reporting.domain import open311_pages, statistics, views
 from kandoo.reporting.domain.documents import OPEN, hour_bucket
 from kandoo.reporting.domain.queues import QueueBuckets
 
@@ -230,27 +230,42 @@ async def service_requests(
     page: int,
     page_size: int,
 ) -> list[dict[str, Any]]:
-    """Open311 service requests, newest first; dates at most 90 days apart."""
+    """Open311 service requests, newest first; dates at most 90 days apart. Read by the
+    page: the month and day counters say which hours hold it, and only those are read."""
     if ids:
         docs = [d for d in (await m.load("complaints", ids)).values() if d.get("status")]
-    else:
-        last = _aware(end or r.clock())
-        first = _aware(start or last - OPEN311_MAX_RANGE)
-        if first > last or last - first > OPEN311_MAX_RANGE:
-            raise BadRange("start_date")
-        docs = await m["complaints"].find({"submitted_at": {"$gte": first, "$lte": last}}).to_list()
-    docs = [
-        d
-        for d in docs
-        if d.get("status")
-        and (not service_code or d.get("category") == service_code)
-        and (not status or views.open311_status(d) == status)
+        docs = [d for d in docs if not service_code or d.get("category") == service_code]
+        docs = [d for d in docs if not status or views.open311_status(d) == status]
+        docs.sort(key=lambda d: d["submitted_at"], reverse=True)
+        return [views.open311(d, r.directory, r.settings.public_url) for d in docs]
+    last = _aware(end or r.clock())
+    first = _aware(start or last - OPEN311_MAX_RANGE)
+    if first > last or last - first > OPEN311_MAX_RANGE:
+        raise BadRange("start_date")
+    wanted = open311_pages.Wanted(status, service_code)
+    window = open311_pages.Window(first, last)
+    months = await m.load("o311", [f"m|{x}" for x in window.months()])
+    offset, needed = (page - 1) * page_size, page * page_size
+    hours: list[tuple[str, int]] = []  # (hour, matching count), newest first
+    for day in window.days_with(months.values(), wanted):
+        counts = await m["o311"].find_one({"_id": f"d|{day}"}) or {}
+        hours += window.hours_with(day, counts, wanted)
+        if sum(n for _, n in hours) >= needed:
+            break
+    chosen = open311_pages.covering(hours, offset, page_size)
+    loaded = await m.load("o311", [f"h|{hour}" for hour, _ in chosen])
+    found = [
+        {"_id": cid, **record}
+        for hour, _ in chosen
+        for cid, record in (loaded.get(f"h|{hour}", {}).get("items") or {}).items()
     ]
-    docs.sort(key=lambda d: d["submitted_at"], reverse=True)
-    start_at = (page - 1) * page_size
+    found = [d for d in found if window.holds(d["submitted_at"]) and wanted.fits(d)]
+    found.sort(key=lambda d: (d["submitted_at"], d["_id"]), reverse=True)
+    skipped = sum(n for hour, n in hours if chosen and hour > chosen[0][0])
+    begin = offset - skipped
     return [
         views.open311(d, r.directory, r.settings.public_url)
-        for d in docs[start_at : start_at + page_size]
+        for d in found[begin : begin + page_size]
     ]
 
 

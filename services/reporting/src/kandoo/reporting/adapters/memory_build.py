@@ -11,7 +11,7 @@ from kandoo.events.directory import Directory
 from kandoo.reporting.adapters.applier import Parsed
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.domain.deltas import UNSET, Update
-from kandoo.reporting.domain.documents import memberships, queue_entry
+from kandoo.reporting.domain.documents import all_memberships, queue_entry
 from kandoo.reporting.domain.projection import Applied, Projection
 from kandoo.runtime.mongo import bulk
 
@@ -98,7 +98,7 @@ class MemoryBuild:
             into["complaints"].append(doc)
             if (q := queue_entry(doc)) is not None:
                 into["queue"].append(q)
-            for (model, doc_id), (name, value) in memberships(doc).items():
+            for (model, doc_id), (name, value) in all_memberships(doc).items():
                 self.shared.setdefault((model, doc_id), Update()).fields[name] = value
             if "tracking_code" in doc:
                 into["tracking"].append({"_id": doc["tracking_code"], "complaint_id": cid})

@@ -73,7 +73,6 @@ class Projector:
     async def start(self) -> None:
         generation = await self.meta.current()
         self.applier.models = ReadModels(self.db, generation)
-        await self.applier.models.ensure_indexes()
         self.metrics.generation.set(generation)
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,

@@ -91,7 +91,6 @@ async def rebuild(
     models = ReadModels(db, new)
     await models.drop()  # leftovers of an interrupted rebuild
     started = time.perf_counter()
-    await models.ensure_indexes()  # on empty collections: built as the documents go in
     build = MemoryBuild(directory)
     async with LogReader(settings, [topics.events, topics.notifications]) as reader:
         window = Window(await reader.beginnings(), await reader.ends())
@@ -161,7 +160,6 @@ async def as_of(
     for model in MODELS:
         await db.drop_collection(f"{model}_g1")
     models = ReadModels(db, 1)
-    await models.ensure_indexes()
     async with LogReader(settings, [topics.events, topics.notifications]) as reader:
         # Event times, not record times, decide what had happened by `moment`: the whole
         # log is read and later events are left out.

@@ -32,6 +32,7 @@ MODELS = (
     "queue",
     "queues",
     "waiting",
+    "o311",
     "stats",
     "hotspots",
     "departments",
@@ -63,12 +64,6 @@ def update_op(doc_id: str, u: Update) -> UpdateOne:
         v is not UNSET for v in u.fields.values()
     )
     return UpdateOne({"_id": doc_id}, spec, upsert=creates)
-
-
-async def is_ferretdb(db: AsyncDatabase[Doc]) -> bool:
-    """Whether the server is FerretDB (its buildInfo names its own version)."""
-    info = await db.client.admin.command("buildInfo")
-    return "ferretdbVersion" in info
 
 
 class ReadModels:
@@ -145,14 +140,6 @@ class ReadModels:
     async def drop(self) -> None:
         for model in MODELS:
             await self.db.drop_collection(f"{model}_g{self.generation}")
-
-    async def ensure_indexes(self) -> None:
-        """Indexes MongoDB uses for the queries not yet shaped to be read by `_id`.
-        FerretDB 1.24 answers those queries without them (it pushes down only `_id`) yet
-        keeps them up to date on every write: skipped there (docs/decisions/0004)."""
-        if await is_ferretdb(self.db):
-            return
-        await self["complaints"].create_index("submitted_at")
 
 
 class Meta:

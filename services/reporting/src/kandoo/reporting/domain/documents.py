@@ -67,6 +67,34 @@ def memberships(doc: Mapping[str, Any] | None) -> Membership:
     return out
 
 
+OPEN311_FIELDS = (
+    "status",
+    "last_public_note",
+    "category",
+    "description",
+    "department",
+    "tracking_code",
+    "submitted_at",
+    "updated_at",
+    "resolve_by",
+    "location",
+)
+
+
+def open311_membership(doc: Mapping[str, Any] | None) -> Membership:
+    """The complaint's line in the Open311 page of the UTC hour it was submitted."""
+    if doc is None or doc.get("defect") or not doc.get("status") or not doc.get("submitted_at"):
+        return {}
+    record = {k: doc.get(k) for k in OPEN311_FIELDS}
+    record["photos"] = list(doc.get("photos") or [])[:1]
+    hour = hour_bucket(doc["submitted_at"])
+    return {("o311", f"h|{hour}"): (f"items.{doc['_id']}", record)}
+
+
+def all_memberships(doc: Mapping[str, Any] | None) -> Membership:
+    return {**memberships(doc), **open311_membership(doc)}
+
+
 def queue_entry(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     """The complaint's line in its department's queue, or None when it is not open there."""
     status = doc.get("status")

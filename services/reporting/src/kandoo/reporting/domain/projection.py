@@ -35,11 +35,11 @@ from kandoo.reporting.domain.documents import (
     AWAITING_ACK,
     OPEN,
     UNCATEGORIZED,
+    all_memberships,
     awaiting_acknowledgement,
     evolve_document,
     hour_bucket,
     local_day,
-    memberships,
     parse_time,
     queue_entry,
 )
@@ -228,7 +228,7 @@ class Projection:
     ) -> None:
         """The complaint leaves the buckets it no longer belongs to and joins (or updates
         its entry in) the ones it does."""
-        before, after = memberships(old), memberships(new)
+        before, after = all_memberships(old), all_memberships(new)
         for key, (name, _) in before.items():
             if key not in after:
                 self.changes.deltas.append(Delta(*key, pos, fields={name: UNSET}))
@@ -272,10 +272,10 @@ def stats_deltas(
 
 
 Contribution = tuple[str, str, str, tuple[tuple[str, Any], ...]]
-State = tuple[str, str, str, str | None, str, str | None]
+State = tuple[str, str, str, str | None, str, str | None, str | None]
 """What decides a complaint's current-state counters: cell, category, status, department,
-the hour its queue entry is due (bucket), and the hour it was submitted while it waits
-for acknowledgement."""
+the hour its queue entry is due (bucket), the hour it was submitted while it waits for
+acknowledgement, and the hour it was submitted (Open311's pages)."""
 
 
 def state_of(doc: Mapping[str, Any]) -> State | None:
@@ -289,7 +289,8 @@ def state_of(doc: Mapping[str, Any]) -> State | None:
         else None
     )
     category = doc.get("category") or UNCATEGORIZED
-    return (doc["cell"], category, doc["status"], doc.get("department"), due, waiting)
+    submitted = hour_bucket(doc["submitted_at"]) if doc.get("submitted_at") else None
+    return (doc["cell"], category, doc["status"], doc.get("department"), due, waiting, submitted)
 
 
 def contributions(doc: Mapping[str, Any] | None) -> dict[Contribution, int]:
@@ -300,8 +301,12 @@ def contributions(doc: Mapping[str, Any] | None) -> dict[Contribution, int]:
 def _counts(state: State | None) -> dict[Contribution, int]:
     if state is None:
         return {}
-    cell, category, status, department, due, waiting = state
+    cell, category, status, department, due, waiting, submitted = state
     out: dict[Contribution, int] = {}
+    if submitted is not None:  # Open311's counts: per day by hour, per month by day
+        kind = f"{'open' if status in OPEN else 'closed'}|{category}"
+        out[("o311", f"d|{submitted[:8]}", f"{submitted[8:]}.{kind}", ())] = 1
+        out[("o311", f"m|{submitted[:6]}", f"{submitted[6:8]}.{kind}", ())] = 1
     out[("hotspots", cell, f"{category}.{status}", (("cell", cell),))] = 1
     if department and status in OPEN:
         dept = (("department", department),)
