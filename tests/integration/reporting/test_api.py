@@ -218,3 +218,18 @@ async def test_open311_pages_list_every_request_once_newest_first(
     assert {r["service_request_id"] for r in closed.json()} == {
         r["service_request_id"] for r in whole if r["status"] == "closed"
     }
+
+
+async def test_hotspots_in_a_box_show_only_the_cells_it_touches(api: httpx.AsyncClient) -> None:
+    everything = (await api.get("/v1/hotspots", params={"status": "all"})).json()["features"]
+    near = (
+        await api.get(
+            "/v1/hotspots", params={"status": "all", "bbox": "99.9570,12.5675,99.9585,12.5690"}
+        )
+    ).json()["features"]
+    assert 0 < len(near) < len(everything)
+    assert all(12.56 < f["properties"]["center"][1] < 12.58 for f in near)
+    sea = await api.get("/v1/hotspots", params={"bbox": "100.5,12.0,100.6,12.1"})
+    assert sea.json()["features"] == []
+    bad = await api.get("/v1/hotspots", params={"bbox": "north,of,here"})
+    assert bad.status_code == 400

@@ -86,8 +86,8 @@ async def test_daily_statistics_count_each_fact_once(scripted: Scripted) -> None
 
 
 async def test_hotspots_count_every_complaint_in_its_cell(scripted: Scripted) -> None:
-    cells = {d["_id"]: d for d in await scripted.models["hotspots"].find({}).to_list()}
-    counts = [(c, cat, st, n) for c, d in cells.items() for cat, st, n in hotspot_counts(d) if n]
+    areas = await scripted.models["hotspots"].find({}).to_list()
+    counts = [(c, cat, st, n) for d in areas for c, cat, st, n in hotspot_counts(d) if n]
     assert sum(n for *_, n in counts) == 5
     light = {(c, st) for c, cat, st, _ in counts if cat == "streetlight"}
     assert light == {

@@ -118,6 +118,12 @@ class Directory(Frozen):
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
 
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(south, west, north, east) of the municipality's polygon."""
+        lats = [p[0] for p in self.jurisdiction]
+        lons = [p[1] for p in self.jurisdiction]
+        return min(lats), min(lons), max(lats), max(lons)
+
     def inside(self, lat: float, lon: float) -> bool:
         """Whether a pin lies inside the municipality."""
         return contains(self.jurisdiction, lat, lon)

@@ -74,3 +74,20 @@ def geohash_bounds(cell: str) -> tuple[float, float, float, float]:
                 rng[1] = mid
             even = not even
     return lat_range[0], lon_range[0], lat_range[1], lon_range[1]
+
+
+def cells_covering(
+    south: float, west: float, north: float, east: float, precision: int
+) -> list[str]:
+    """The geohash cells of `precision` that a (south, west, north, east) box touches."""
+    s0, w0, n0, e0 = geohash_bounds(geohash(south, west, precision))
+    height, width = n0 - s0, e0 - w0
+    cells: set[str] = set()
+    lat = s0 + height / 2
+    while lat < north + height / 2:
+        lon = w0 + width / 2
+        while lon < east + width / 2:
+            cells.add(geohash(min(lat, 90.0), min(lon, 180.0), precision))
+            lon += width
+        lat += height
+    return sorted(cells)

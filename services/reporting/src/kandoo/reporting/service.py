@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kandoo.events.auth import Caller
-from kandoo.events.geo import geohash_bounds
+from kandoo.events.geo import cells_covering, geohash_bounds
 from kandoo.events.values import Role
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.bootstrap import Reporting
 from kandoo.reporting.domain import open311_pages, statistics, views
-from kandoo.reporting.domain.documents import OPEN, hour_bucket
+from kandoo.reporting.domain.documents import AREA_PRECISION, OPEN, hour_bucket
 from kandoo.reporting.domain.queues import QueueBuckets
 
 OPEN311_MAX_RANGE = timedelta(days=90)
@@ -193,20 +193,37 @@ async def public_stats(m: ReadModels, first: str, last: str) -> dict[str, Any]:
     return {"from": first, "to": last, **views.public_stats(found)}
 
 
-async def hotspots(m: ReadModels, category: str | None, open_only: bool) -> dict[str, Any]:
+async def hotspots(
+    r: Reporting,
+    m: ReadModels,
+    category: str | None,
+    open_only: bool,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> dict[str, Any]:
+    """Complaints per cell in a (south, west, north, east) box (the municipality's when
+    none is given): the ~5 km areas it touches, read by id."""
+    south, west, north, east = bbox or r.directory.bounds()
+    areas = cells_covering(south, west, north, east, AREA_PRECISION)
     cells: dict[str, dict[str, Any]] = {}
-    for doc in await m["hotspots"].find({}).to_list():
-        for cat, state, n in views.hotspot_counts(doc):
+    for doc in (await m.load("hotspots", areas)).values():
+        for cell, cat, state, n in views.hotspot_counts(doc):
+            if bbox is not None and not _in_box(cell, bbox):
+                continue
             if n <= 0 or (category and cat != category) or (open_only and state not in OPEN):
                 continue
-            cell = cells.setdefault(doc["cell"], {"count": 0, "by_category": {}, "by_status": {}})
-            cell["count"] += n
+            found = cells.setdefault(cell, {"count": 0, "by_category": {}, "by_status": {}})
+            found["count"] += n
             for key, name in (("by_category", cat), ("by_status", state)):
-                cell[key][name] = cell[key].get(name, 0) + n
+                found[key][name] = found[key].get(name, 0) + n
     return {
         "type": "FeatureCollection",
         "features": [_cell_feature(c, props) for c, props in sorted(cells.items())],
     }
+
+
+def _in_box(cell: str, bbox: tuple[float, float, float, float]) -> bool:
+    south, west, north, east = geohash_bounds(cell)
+    return south <= bbox[2] and north >= bbox[0] and west <= bbox[3] and east >= bbox[1]
 
 
 def _cell_feature(cell: str, props: dict[str, Any]) -> dict[str, Any]:

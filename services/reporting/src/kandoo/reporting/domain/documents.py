@@ -18,6 +18,9 @@ OPEN = frozenset(s.value for s in OPEN_STATUSES)
 AWAITING_ACK = frozenset({Status.ROUTED.value, Status.TRIAGE.value, Status.REOPENED.value})
 UNCATEGORIZED = "uncategorized"
 CELL_PRECISION = 7
+AREA_PRECISION = 5
+"""Hotspot cells (geohash 7, ~150 m) are kept in documents per area (geohash 5, ~5 km):
+a map reads the few areas its view touches."""
 PRIVATE_DATA = ("reporter", "reporter_token_hash", "description")
 """Event fields never copied into the timeline."""
 

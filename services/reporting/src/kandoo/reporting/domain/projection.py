@@ -32,6 +32,7 @@ from kandoo.events.upcasting import upcast
 from kandoo.reporting.domain.buckets import bucket
 from kandoo.reporting.domain.deltas import UNSET, Delta, Position
 from kandoo.reporting.domain.documents import (
+    AREA_PRECISION,
     AWAITING_ACK,
     OPEN,
     UNCATEGORIZED,
@@ -307,7 +308,8 @@ def _counts(state: State | None) -> dict[Contribution, int]:
         kind = f"{'open' if status in OPEN else 'closed'}|{category}"
         out[("o311", f"d|{submitted[:8]}", f"{submitted[8:]}.{kind}", ())] = 1
         out[("o311", f"m|{submitted[:6]}", f"{submitted[6:8]}.{kind}", ())] = 1
-    out[("hotspots", cell, f"{category}.{status}", (("cell", cell),))] = 1
+    area = cell[:AREA_PRECISION]
+    out[("hotspots", area, f"{cell}.{category}.{status}", (("area", area),))] = 1
     if department and status in OPEN:
         dept = (("department", department),)
         out[("departments", department, "open", dept)] = 1

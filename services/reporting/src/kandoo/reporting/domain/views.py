@@ -216,11 +216,13 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def hotspot_counts(doc: Doc) -> list[tuple[str, str, int]]:
-    """(category, status, count) of one cell's document."""
+def hotspot_counts(doc: Doc) -> list[tuple[str, str, str, int]]:
+    """(cell, category, status, count) of one area's document."""
     return [
-        (category, status, int(n))
-        for category, by_status in doc.items()
-        if isinstance(by_status, Mapping) and category != "applied"
+        (cell, category, status, int(n))
+        for cell, by_category in doc.items()
+        if isinstance(by_category, Mapping) and cell != "applied"
+        for category, by_status in by_category.items()
+        if isinstance(by_status, Mapping)
         for status, n in by_status.items()
     ]

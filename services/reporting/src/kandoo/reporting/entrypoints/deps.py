@@ -22,6 +22,10 @@ MESSAGES = {
         "Department staff see their own department only",
     ),
     "bad_range": ("ช่วงวันที่ไม่ถูกต้อง", "Invalid date range"),
+    "bad_bbox": (
+        "ขอบเขตแผนที่ไม่ถูกต้อง (ตะวันตก,ใต้,ตะวันออก,เหนือ)",
+        "Invalid bbox (west,south,east,north in degrees)",
+    ),
     "unknown_jurisdiction": ("ไม่รู้จักรหัสเขตปกครองนี้", "Unknown jurisdiction_id"),
 }
 
