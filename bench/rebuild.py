@@ -63,11 +63,14 @@ def staff_steps(rng: random.Random, cid: str, dept: str) -> list[c.Command | Non
     return steps
 
 
-def histories(n_events: int, seed: int = 7) -> list[tuple[bytes, bytes, int]]:
-    """(key, value, timestamp ms) records of whole complaint histories, in order."""
+def histories(
+    n_events: int, seed: int = 7, start: datetime | None = None
+) -> list[tuple[bytes, bytes, int]]:
+    """(key, value, timestamp ms) records of whole complaint histories, in order, one
+    complaint every 3 minutes from `start` (2026-01-01 unless given)."""
     directory = load_directory(DIRECTORY)
     rng = random.Random(seed)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+    start = start or datetime(2026, 1, 1, tzinfo=UTC)
     citizen = Actor(id="anonymous", role=Role.CITIZEN)
     out: list[tuple[bytes, bytes, int]] = []
     i = 0

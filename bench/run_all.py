@@ -24,6 +24,7 @@ ORDER = [
     "classifier",
     "duplicate_index_memory",
     "gateway_latency",
+    "read_api",
 ]
 MORE_RUNS = {"intake": [["--only-routing"]]}
 """Scripts run again with these arguments after their default run."""

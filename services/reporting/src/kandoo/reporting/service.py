@@ -18,7 +18,7 @@ from kandoo.events.values import Role
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.bootstrap import Reporting
 from kandoo.reporting.domain import open311_pages, statistics, views
-from kandoo.reporting.domain.documents import AREA_PRECISION, OPEN, hour_bucket
+from kandoo.reporting.domain.documents import AREA_PRECISION, OPEN, day_bucket
 from kandoo.reporting.domain.queues import QueueBuckets
 
 OPEN311_MAX_RANGE = timedelta(days=90)
@@ -68,8 +68,7 @@ async def tracked(m: ReadModels, tracking_code: str) -> dict[str, Any]:
 
 async def health(r: Reporting, m: ReadModels) -> list[dict[str, Any]]:
     """Per department, from its counters document and at most two bucket documents (the
-    hour now due, for exact overdue counts; the oldest waiting hour): a read per
-    department, whatever the history."""
+    day now due, for exact overdue counts; the oldest waiting day)."""
     codes = [d.code for d in r.directory.departments]
     counters = await m.load("departments", codes)
     now = r.clock()
@@ -93,8 +92,8 @@ async def _waiting_figures(m: ReadModels, counters: Doc, code: str, now: datetim
 async def _overdue(
     m: ReadModels, buckets: QueueBuckets, code: str, now: datetime, wanted: Callable[[str], bool]
 ) -> int:
-    """Open items due before `now`: whole buckets by their counts, the hour now due read."""
-    current = hour_bucket(now)
+    """Open items due before `now`: whole buckets by their counts, the day now due read."""
+    current = day_bucket(now)
     count = sum(buckets.count(b, wanted) for b in buckets.ordered() if b < current)
     if buckets.count(current, wanted):
         items = await _bucket_items(m, code, current)
@@ -120,12 +119,12 @@ async def queue(
     page: int,
     page_size: int,
 ) -> dict[str, Any]:
-    """A department's open items, most urgent first: the counters say which due-hour
+    """A department's open items, most urgent first: the counters say which due-day
     buckets hold the page, and only those are read (skipped pages cost nothing)."""
     counters = await m["departments"].find_one({"_id": department}) or {}
     buckets = QueueBuckets.of(counters)
     now = r.clock()
-    current = hour_bucket(now)
+    current = day_bucket(now)
 
     def wanted(key: str) -> bool:
         got_status, got_category = key.split("|", 1)
@@ -263,27 +262,33 @@ async def service_requests(
     window = open311_pages.Window(first, last)
     months = await m.load("o311", [f"m|{x}" for x in window.months()])
     offset, needed = (page - 1) * page_size, page * page_size
-    hours: list[tuple[str, int]] = []  # (hour, matching count), newest first
+    pages: dict[str, list[Doc]] = {}  # hour -> its wanted requests inside the window
+
+    async def requests_of(hour: str) -> list[Doc]:
+        if hour not in pages:
+            doc = await m["o311"].find_one({"_id": f"h|{hour}"}) or {}
+            found = [{"_id": cid, **x} for cid, x in (doc.get("items") or {}).items()]
+            pages[hour] = [d for d in found if window.holds(d["submitted_at"]) and wanted.fits(d)]
+        return pages[hour]
+
+    hours: list[tuple[str, int]] = []  # (hour, wanted requests), newest first
     for day in window.days_with(months.values(), wanted):
         counts = await m["o311"].find_one({"_id": f"d|{day}"}) or {}
-        hours += window.hours_with(day, counts, wanted)
+        for hour, n in window.hours_with(day, counts, wanted):
+            # the two hours the window may cut: counted from their requests, exactly
+            hours.append((hour, len(await requests_of(hour)) if hour in window.cut() else n))
         if sum(n for _, n in hours) >= needed:
             break
     chosen = open311_pages.covering(hours, offset, page_size)
-    loaded = await m.load("o311", [f"h|{hour}" for hour, _ in chosen])
-    found = [
-        {"_id": cid, **record}
-        for hour, _ in chosen
-        for cid, record in (loaded.get(f"h|{hour}", {}).get("items") or {}).items()
-    ]
-    found = [d for d in found if window.holds(d["submitted_at"]) and wanted.fits(d)]
-    found.sort(key=lambda d: (d["submitted_at"], d["_id"]), reverse=True)
-    skipped = sum(n for hour, n in hours if chosen and hour > chosen[0][0])
-    begin = offset - skipped
-    return [
-        views.open311(d, r.directory, r.settings.public_url)
-        for d in found[begin : begin + page_size]
-    ]
+    read = await asyncio.gather(*(requests_of(hour) for hour, _ in chosen))
+    listed = sorted(
+        (d for found in read for d in found),
+        key=lambda d: (d["submitted_at"], d["_id"]),
+        reverse=True,
+    )
+    begin = offset - sum(n for hour, n in hours if chosen and hour > chosen[0][0])
+    url = r.settings.public_url
+    return [views.open311(d, r.directory, url) for d in listed[begin : begin + page_size]]
 
 
 async def service_request(r: Reporting, m: ReadModels, request_id: str) -> dict[str, Any]:

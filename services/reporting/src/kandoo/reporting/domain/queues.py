@@ -1,4 +1,4 @@
-"""A department's queue as its counters document holds it: open items per due-hour
+"""A department's queue as its counters document holds it: open items per due-day
 bucket, by status and category (`q.<bucket>.<status>|<category>`)."""
 
 from __future__ import annotations

@@ -1,0 +1,90 @@
+"""What one complaint adds to the shared counters: the statistics documents a counted fact
+goes into, and the current-state contributions (hotspots, open and waiting work per
+department, queue buckets, Open311's pages) that move with the complaint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kandoo.reporting.domain.deltas import Delta, Position
+from kandoo.reporting.domain.documents import (
+    AREA_PRECISION,
+    AWAITING_ACK,
+    OPEN,
+    UNCATEGORIZED,
+    awaiting_acknowledgement,
+    day_bucket,
+    hour_bucket,
+    queue_entry,
+)
+
+
+def stats_deltas(
+    department: str, category: str, day: str, inc: Mapping[str, int], pos: Position
+) -> list[Delta]:
+    """One counted fact in the statistics documents a range query reads by id: the
+    department's and the city's month (per category, and per day) and day (per category),
+    and the lists of months that hold any (`stats_months`)."""
+    month = day[:7]
+    per_category = {f"c.{category}.{k}": v for k, v in inc.items()}
+    per_day = {f"d.{day}.{k}": v for k, v in inc.items()}
+    city = {f"c.{department}.{category}.{k}": v for k, v in inc.items()}
+    dept = (("department", department),)
+    return [
+        Delta("stats", f"{department}|{month}", pos, {**per_category, **per_day}, dict(dept)),
+        Delta("stats", f"{department}|{day}", pos, per_category, {"department": department}),
+        Delta("stats", f"*|{month}", pos, {**city, **per_day}, {"department": "*"}),
+        Delta("stats", f"*|{day}", pos, city, {"department": "*"}),
+        Delta("stats", f"{department}|months", pos, {f"months.{month}": 1}, dict(dept)),
+        Delta("stats", "*|months", pos, {f"months.{month}": 1}, {"department": "*"}),
+    ]
+
+
+Contribution = tuple[str, str, str, tuple[tuple[str, Any], ...]]
+State = tuple[str, str, str, str | None, str, str | None, str | None]
+"""What decides a complaint's current-state counters: cell, category, status, department,
+the hour its queue entry is due (bucket), the hour it was submitted while it waits for
+acknowledgement, and the hour it was submitted (Open311's pages)."""
+
+
+def state_of(doc: Mapping[str, Any]) -> State | None:
+    if doc.get("defect") or not doc.get("status"):
+        return None
+    entry = queue_entry(doc)
+    due = day_bucket(entry["due"]) if entry else day_bucket(None)
+    waiting = (
+        day_bucket(doc["submitted_at"])
+        if entry and awaiting_acknowledgement(doc) and doc.get("submitted_at")
+        else None
+    )
+    category = doc.get("category") or UNCATEGORIZED
+    submitted = hour_bucket(doc["submitted_at"]) if doc.get("submitted_at") else None
+    return (doc["cell"], category, doc["status"], doc.get("department"), due, waiting, submitted)
+
+
+def contributions(doc: Mapping[str, Any] | None) -> dict[Contribution, int]:
+    """What one complaint adds to the counters of current state."""
+    return counts(state_of(doc)) if doc else {}
+
+
+def counts(state: State | None) -> dict[Contribution, int]:
+    if state is None:
+        return {}
+    cell, category, status, department, due, waiting, submitted = state
+    out: dict[Contribution, int] = {}
+    if submitted is not None:  # Open311's counts: per day by hour, per month by day
+        kind = f"{'open' if status in OPEN else 'closed'}|{category}"
+        out[("o311", f"d|{submitted[:8]}", f"{submitted[8:]}.{kind}", ())] = 1
+        out[("o311", f"m|{submitted[:6]}", f"{submitted[6:8]}.{kind}", ())] = 1
+    area = cell[:AREA_PRECISION]
+    out[("hotspots", area, f"{cell}.{category}.{status}", (("area", area),))] = 1
+    if department and status in OPEN:
+        dept = (("department", department),)
+        out[("departments", department, "open", dept)] = 1
+        if status in AWAITING_ACK:
+            out[("departments", department, "unacknowledged", dept)] = 1
+        out[("departments", department, f"q.{due}.{status}|{category}", dept)] = 1
+        if waiting is not None:
+            out[("departments", department, f"w.{waiting}", dept)] = 1
+    return out
