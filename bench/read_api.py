@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,7 +77,26 @@ def endpoints(end: datetime, complaint_id: str, code: str) -> list[tuple[str, st
     ]
 
 
-async def seed(complaints: int, bootstrap: str, mongodb: str) -> tuple[ReportingSettings, int]:
+@dataclass(frozen=True)
+class Seeded:
+    settings: ReportingSettings
+    events: int
+    end: datetime
+    """An hour after the last event: the API's clock."""
+    complaint_id: str
+    tracking_code: str
+    """Of the last complaint submitted (looked up by id and by code)."""
+
+
+def last_submitted(records: list[tuple[bytes, bytes, int]]) -> tuple[str, str]:
+    for _, value, _ in reversed(records):
+        event = json.loads(value)
+        if event["type"] == "complaint.submitted":
+            return str(event["subject"]), str(event["data"]["tracking_code"])
+    raise ValueError("no complaint in the history")
+
+
+async def seed(complaints: int, bootstrap: str, mongodb: str) -> Seeded:
     prefix = f"bench.{uuid.uuid4().hex[:8]}."
     settings = ReportingSettings(
         kafka_bootstrap=bootstrap,
@@ -110,25 +131,23 @@ async def seed(complaints: int, bootstrap: str, mongodb: str) -> tuple[Reporting
         f"(rebuild {result.rate:,.0f} events/s)",
         flush=True,
     )
-    return settings, len(records)
+    complaint_id, code = last_submitted(records)
+    end = datetime.fromtimestamp(records[-1][2] / 1000, UTC) + timedelta(hours=1)
+    return Seeded(settings, len(records), end, complaint_id, code)
 
 
-async def measure(settings: ReportingSettings, calls: int) -> dict[str, tuple[float, float]]:
+async def measure(seeded: Seeded, calls: int) -> dict[str, tuple[float, float]]:
+    settings, end = seeded.settings, seeded.end
     r = build(settings)
     try:
-        models = await r.models()
-        count = await models["complaints"].count_documents({})
-        last = await models["complaints"].find_one({}, sort=[("submitted_at", -1)])
-        assert last is not None
-        end = last["submitted_at"] + timedelta(hours=1)
         r.clock = lambda: end
-        print(f"  {count:,} complaints, the last submitted {last['submitted_at']:%Y-%m-%d}")
+        print(f"  the last event at {end:%Y-%m-%d %H:%M}", flush=True)
         headers = {"Authorization": f"Bearer {issue_token(settings.jwt_secret, CLERK)}"}
         app = create_app(r=r)
         out: dict[str, tuple[float, float]] = {}
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            for name, path, params in endpoints(end, last["_id"], last["tracking_code"]):
+            for name, path, params in endpoints(end, seeded.complaint_id, seeded.tracking_code):
                 times = []
                 for n in range(calls + 3):
                     started = time.perf_counter()
@@ -154,11 +173,11 @@ async def main() -> None:
     figures: list[dict[str, tuple[float, float]]] = []
     for size in args.complaints:
         print(f"read API at about {size:,} complaints", flush=True)
-        settings, _ = await seed(size, bootstrap, mongodb)
+        seeded = await seed(size, bootstrap, mongodb)
         try:
-            figures.append(await measure(settings, args.calls))
+            figures.append(await measure(seeded, args.calls))
         finally:
-            await delete_topics(bootstrap, settings.topic_prefix)
+            await delete_topics(bootstrap, seeded.settings.topic_prefix)
     if len(figures) > 1:
         small, large = figures[0], figures[-1]
         worst = max(large[name][1] for name in large)

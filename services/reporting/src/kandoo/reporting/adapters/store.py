@@ -13,6 +13,7 @@ Bulk writes go in chunks of 50, one at a time (docs/decisions/0004).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from kandoo.reporting.domain.deltas import UNSET, Update
 from kandoo.reporting.domain.projection import Changes
@@ -39,6 +41,8 @@ MODELS = (
     "followers",
     "told",
 )
+DUPLICATE_KEY = 11000
+log = logging.getLogger("kandoo.reporting")
 READ_CONCURRENCY = 8
 INSERT_CONCURRENCY = 4
 
@@ -133,7 +137,19 @@ class ReadModels:
 
         async def one(part: Sequence[Doc]) -> None:
             async with gate:
-                await self[model].insert_many(list(part), ordered=False)
+                try:
+                    await self[model].insert_many(list(part), ordered=False)
+                except BulkWriteError as exc:
+                    if model != "tracking" or any(
+                        e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]
+                    ):
+                        raise
+                    # Tracking codes are not yet unique (issue 23): a code two complaints
+                    # share finds the first; the rest of the chunk is in.
+                    log.warning(
+                        "%d tracking codes shared by two complaints",
+                        len(exc.details["writeErrors"]),
+                    )
 
         await asyncio.gather(*[one(part) for part in chunks(docs, 500)])
 
