@@ -149,12 +149,10 @@ class EventPlanner:
         rules: Rules,
         clock: Clock,
     ) -> None:
-        self.store, self.deliveries, self.directory, self.rules = (
-            store,
-            deliveries,
-            directory,
-            rules,
-        )
+        self.store = store
+        self.deliveries = deliveries
+        self.directory = directory
+        self.rules = rules
         self.clock = clock
         self.channels = ContactChannels(settings.email_url, settings.sms_url, settings.line_url)
         self.track_url = f"{settings.public_url}/v1/track"
@@ -223,12 +221,10 @@ class Digests:
         rules: Rules,
         clock: Clock,
     ) -> None:
-        self.store, self.deliveries, self.directory, self.rules = (
-            store,
-            deliveries,
-            directory,
-            rules,
-        )
+        self.store = store
+        self.deliveries = deliveries
+        self.directory = directory
+        self.rules = rules
         self.clock = clock
         self._done: str | None = None
         """The local day whose digests this process has been through: not again that day."""
