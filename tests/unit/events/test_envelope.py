@@ -48,6 +48,9 @@ SAMPLES: dict[type[e.Event], e.Event] = {
     e.ComplaintReopened: e.ComplaintReopened(reason=THAI, acknowledge_by=T0, resolve_by=T0),
     e.ComplaintClosed: e.ComplaintClosed(reason="auto"),
     e.ComplaintRated: e.ComplaintRated(rating=5, comment="ขอบคุณค่ะ 🙏"),
+    e.ComplaintSupported: e.ComplaintSupported(
+        supporter_key="b" * 64, supporter=ReporterContact(phone="0899999999")
+    ),
     e.SlaBreached: e.SlaBreached(stage="acknowledge", department="engineering", due=T0),
     e.ComplaintEscalated: e.ComplaintEscalated(
         level=1, to="supervisor:engineering", reason="sla_acknowledge", department="engineering"

@@ -9,7 +9,7 @@ from kandoo.events import commands as c
 from kandoo.events import events as e
 from kandoo.events.directory import Directory
 from kandoo.events.testing import given
-from kandoo.events.values import Actor, Classification, Location, Role
+from kandoo.events.values import Actor, Classification, Location, ReporterContact, Role
 from tests.unit.events.conftest import (
     CITIZEN,
     CLERK,
@@ -310,6 +310,37 @@ def test_reporter_data_is_erased_once(directory: Directory) -> None:
     erased = (*HISTORIES["routed"], e.ReporterDataErased(reason="PDPA"))
     command = c.EraseReporterData(**ids(actor=CLERK), reason="PDPA")
     given(directory, "c-1", *erased).at(T0).when(command).then_refused("already_erased")
+
+
+# --- "me too" --------------------------------------------------------------------------
+
+SUPPORTER_KEY = "a" * 64
+
+
+def support(key: str = SUPPORTER_KEY, token: str | None = None) -> c.SupportComplaint:
+    contact = ReporterContact(email="neighbour@example.com")
+    return c.SupportComplaint(
+        **ids(actor=CITIZEN, reporter_token=token), supporter_key=key, supporter=contact
+    )
+
+
+def test_a_citizen_supports_an_open_report_once(directory: Directory) -> None:
+    history = given(directory, "c-1", *HISTORIES["routed"]).at(T0)
+    expected = e.ComplaintSupported(
+        supporter_key=SUPPORTER_KEY, supporter=ReporterContact(email="neighbour@example.com")
+    )
+    history.when(support()).then(expected)
+    supported = given(directory, "c-1", *HISTORIES["routed"], expected).at(T0)
+    assert supported.state().supporters == {SUPPORTER_KEY}
+    supported.when(support()).then_refused("already_supported")
+    supported.when(support("b" * 64)).then_types(e.ComplaintSupported)
+
+
+def test_closed_reports_and_the_reporters_own_cannot_be_supported(directory: Directory) -> None:
+    for closed in ("resolved", "closed", "rejected", "duplicate", "forwarded"):
+        given(directory, "c-1", *HISTORIES[closed]).at(T0).when(support()).then_refused("not_open")
+    own = given(directory, "c-1", *HISTORIES["routed"]).at(T0).when(support(token=TOKEN))
+    own.then_refused("own_report")
 
 
 # --- staff corrections -----------------------------------------------------------------

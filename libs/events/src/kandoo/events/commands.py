@@ -109,6 +109,18 @@ class MarkDuplicate(CommandBase):
     original_id: str = Field(description="The complaint this one repeats")
 
 
+class SupportComplaint(CommandBase):
+    """ "Me too": a citizen has the same problem and supports the open report."""
+
+    kind: Literal["SupportComplaint"] = "SupportComplaint"
+    supporter_key: str = Field(
+        min_length=16, max_length=128, description="SHA-256 of the supporter's own token"
+    )
+    supporter: ReporterContact = Field(
+        default_factory=ReporterContact, description="Contact for updates (personal data)"
+    )
+
+
 class CheckDeadlines(CommandBase):
     kind: Literal["CheckDeadlines"] = "CheckDeadlines"
 
@@ -133,6 +145,7 @@ Command = Annotated[
     | CloseComplaint
     | RateComplaint
     | MarkDuplicate
+    | SupportComplaint
     | CheckDeadlines
     | EraseReporterData,
     Field(discriminator="kind"),
@@ -154,6 +167,7 @@ COMMAND_TYPES: tuple[type[CommandBase], ...] = (
     CloseComplaint,
     RateComplaint,
     MarkDuplicate,
+    SupportComplaint,
     CheckDeadlines,
     EraseReporterData,
 )

@@ -42,6 +42,7 @@ from kandoo.events.events import (
     ComplaintResolved,
     ComplaintRouted,
     ComplaintSubmitted,
+    ComplaintSupported,
     Event,
     NoteAdded,
     ReporterDataErased,
@@ -404,6 +405,17 @@ def _erase(cmd: c.EraseReporterData, state: ComplaintState, ctx: Context) -> Dec
     return [ReporterDataErased(reason=cmd.reason)]
 
 
+def _support(cmd: c.SupportComplaint, state: ComplaintState, ctx: Context) -> Decision:
+    """Any citizen, once, on an open report that is not their own."""
+    if state.status not in OPEN_STATUSES:
+        return refuse("not_open", status=state.status)
+    if is_reporter(cmd, state):
+        return refuse("own_report")
+    if cmd.supporter_key in state.supporters:
+        return refuse("already_supported")
+    return [ComplaintSupported(supporter_key=cmd.supporter_key, supporter=cmd.supporter)]
+
+
 # --- deadlines -------------------------------------------------------------------------
 
 
@@ -471,6 +483,7 @@ _HANDLERS: dict[type[c.CommandBase], Handler] = {
     c.CloseComplaint: _close,
     c.RateComplaint: _rate,
     c.MarkDuplicate: _mark_duplicate,
+    c.SupportComplaint: _support,
     c.CheckDeadlines: _check_deadlines,
     c.EraseReporterData: _erase,
 }

@@ -154,6 +154,15 @@ class ComplaintRated(Event):
     comment: str | None = Field(default=None, description="Reporter's comment")
 
 
+class ComplaintSupported(Event):
+    TYPE = "complaint.supported"
+
+    supporter_key: str = Field(description="SHA-256 of the supporter's token: once each")
+    supporter: ReporterContact = Field(
+        description="Supporter's contact for updates: personal data, erasable"
+    )
+
+
 class SlaBreached(Event):
     TYPE = "complaint.sla_breached"
 
@@ -201,6 +210,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ComplaintReopened,
         ComplaintClosed,
         ComplaintRated,
+        ComplaintSupported,
         SlaBreached,
         ComplaintEscalated,
         ReporterDataErased,

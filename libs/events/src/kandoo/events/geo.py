@@ -27,6 +27,10 @@ def contains(polygon: Sequence[Point], lat: float, lon: float) -> bool:
     return inside
 
 
+METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
+"""Metres per degree of latitude (and of longitude at the equator)."""
+
+
 def distance_m(a: Point, b: Point) -> float:
     """Great-circle distance in metres (haversine)."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))

@@ -25,6 +25,7 @@ from kandoo.events.events import (
     ComplaintResolved,
     ComplaintRouted,
     ComplaintSubmitted,
+    ComplaintSupported,
     Event,
     ReporterDataErased,
     SlaBreached,
@@ -61,6 +62,8 @@ class ComplaintState:
     rated: bool = False
     duplicate_of: str | None = None
     erased: bool = False
+    supporters: frozenset[str] = field(default_factory=frozenset)
+    """Supporter keys ("me too"): each supports once."""
 
     @property
     def exists(self) -> bool:
@@ -134,6 +137,8 @@ def _changes(state: ComplaintState, data: Event, at: datetime) -> dict[str, Any]
             )
         case ComplaintRated():
             return dict(rated=True)
+        case ComplaintSupported():
+            return dict(supporters=state.supporters | {data.supporter_key})
         case SlaBreached():
             return dict(breached=state.breached | {data.stage})
         case ComplaintEscalated():
