@@ -9,6 +9,7 @@ import re
 
 from PIL import Image
 
+from kandoo.intake.adapters.ratelimit import RateLimiter
 from tests.conftest import Servers
 from tests.integration.intake.conftest import (
     CLERK,
@@ -36,7 +37,7 @@ async def test_a_thai_report_is_answered_201_with_a_readable_tracking_code(stack
     assert body["status"] == "routed"
     assert body["department"] == "engineering"
     assert body["tracking_token"]
-    assert body["status_url"].endswith(f"/v1/track/{body['tracking_code']}")
+    assert body["status_url"].endswith(f"/t/{body['tracking_code']}")
 
 
 async def test_a_pin_outside_hua_hin_is_refused_in_the_reporters_language(stack: Stack) -> None:
@@ -265,6 +266,25 @@ async def test_limits_answer_413_and_429(stack: Stack) -> None:
     assert big.status_code == 413
     statuses = [(await stack.http.get("/open311/v2/services.json")).status_code for _ in range(40)]
     assert 429 in statuses
+
+
+async def test_browsers_behind_one_address_have_limits_of_their_own_under_its_ceiling(
+    stack: Stack,
+) -> None:
+    stack.intake.per_ip = RateLimiter(40)  # a burst of 10 per browser
+    stack.intake.per_address = RateLimiter(100)  # a burst of 25 for the address
+
+    async def ask(browser: str) -> int:
+        headers = {"X-Kandoo-Client": browser}
+        return (await stack.http.get("/open311/v2/services.json", headers=headers)).status_code
+
+    first = [await ask("browser-a") for _ in range(12)]
+    second = [await ask("browser-b") for _ in range(10)]
+    assert first[:10] == [200] * 10
+    assert first[10:] == [429, 429]
+    assert second == [200] * 10, "another browser at the same address is not throttled"
+    rest = [await ask(f"browser-{n}") for n in range(8)]
+    assert 429 in rest, "the address as a whole has a ceiling"
 
 
 async def test_metrics_count_requests_by_route_and_status(stack: Stack) -> None:

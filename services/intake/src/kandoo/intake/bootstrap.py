@@ -32,6 +32,8 @@ class Intake:
     metrics: IntakeMetrics
     per_ip: RateLimiter
     per_token: RateLimiter
+    per_address: RateLimiter
+    """The ceiling of one address that many browsers share (an office, a school)."""
 
     async def start(self) -> None:
         await self.bus.start()
@@ -62,4 +64,5 @@ def build(settings: IntakeSettings) -> Intake:
         metrics=metrics,
         per_ip=RateLimiter(settings.rate_per_minute_ip),
         per_token=RateLimiter(settings.rate_per_minute_token),
+        per_address=RateLimiter(settings.rate_per_minute_address),
     )

@@ -24,6 +24,10 @@ class IntakeSettings(ServiceSettings):
     max_body_bytes: int = 52 * 1024 * 1024
     rate_per_minute_ip: int = 120
     rate_per_minute_token: int = 600
+    rate_per_minute_address: int = 1200
+    """Requests a minute from one address when they name their browsers (`X-Kandoo-Client`,
+    sent by the web pages): each browser gets `rate_per_minute_ip`, the address as a whole
+    this ceiling, so an office behind one address is not throttled as one citizen."""
     open311_api_keys: list[str] = Field(default_factory=lambda: [DEV_OPEN311_KEY])
     mongodb_db: str = "kandoo"
 

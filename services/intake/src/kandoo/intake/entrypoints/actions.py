@@ -8,6 +8,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from kandoo.events import commands as c
+from kandoo.events.ids import token_hash
+from kandoo.events.values import ReporterContact
 from kandoo.intake import service
 from kandoo.intake.bootstrap import Intake
 from kandoo.intake.domain.errors import ApiError
@@ -167,6 +169,16 @@ _action(
     "Reporter: rate the handling, once, 1 to 5.",
     s.RateIn,
     lambda f, b: c.RateComplaint(**f, rating=b.rating, comment=b.comment),
+)
+_action(
+    "support",
+    'Any citizen, once: "me too", the same problem as this open report.',
+    s.SupportIn,
+    lambda f, b: c.SupportComplaint(
+        **f,
+        supporter_key=token_hash(b.supporter_token),
+        supporter=ReporterContact(**b.contact.model_dump()),
+    ),
 )
 _action(
     "duplicate",

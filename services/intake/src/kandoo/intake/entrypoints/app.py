@@ -65,6 +65,9 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
     return app
 
 
+MAX_CLIENT_ID = 64
+
+
 def _refusal(request: Request, intake: Intake) -> Response | None:
     """413 for a body over the cap, 429 past a client's rate: before reading anything."""
     language = language_of(request.headers.get("accept-language"))
@@ -74,7 +77,11 @@ def _refusal(request: Request, intake: Intake) -> Response | None:
     if request.url.path in ("/healthz", "/readyz", "/metrics"):
         return None
     client = request.client.host if request.client else "unknown"
-    wait = intake.per_ip.allow(client)
+    browser = request.headers.get("x-kandoo-client")
+    if browser and len(browser) <= MAX_CLIENT_ID:
+        wait = intake.per_address.allow(client) or intake.per_ip.allow(f"{client}|{browser}")
+    else:
+        wait = intake.per_ip.allow(client)
     try:
         caller = caller_from(request.headers.get("authorization"), None, intake.settings.jwt_secret)
     except InvalidToken:

@@ -148,7 +148,7 @@ async def submit_complaint(request: Request) -> JSONResponse:
         complaint_id=done.complaint_id,
         tracking_code=done.tracking_code,
         tracking_token=done.tracking_token,
-        status_url=f"{intake.settings.public_url}/v1/track/{done.tracking_code}",
+        status_url=f"{intake.settings.public_url}/t/{done.tracking_code}",
         command_id=done.command_id,
         command_status_url=f"{intake.settings.public_url}/v1/commands/{done.command_id}",
     )

@@ -138,3 +138,18 @@ class RateIn(BaseModel):
 
 class DuplicateIn(BaseModel):
     original_id: str
+
+
+class SupportIn(BaseModel):
+    """ "Me too": the same problem, supported instead of reported twice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    supporter_token: str = Field(
+        min_length=16,
+        max_length=200,
+        description="A secret of the supporter's own (one per device): each supports once",
+    )
+    contact: ReporterIn = Field(
+        default_factory=ReporterIn, description="Contact, to be told of updates; optional"
+    )
