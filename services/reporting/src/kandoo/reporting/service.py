@@ -13,15 +13,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kandoo.events.auth import Caller
-from kandoo.events.geo import cells_covering, geohash_bounds
+from kandoo.events.geo import cells_covering, distance_m, geohash_bounds
 from kandoo.events.values import Role
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.bootstrap import Reporting
 from kandoo.reporting.domain import open311_pages, statistics, views
-from kandoo.reporting.domain.documents import AREA_PRECISION, OPEN, day_bucket
+from kandoo.reporting.domain.documents import (
+    AREA_PRECISION,
+    NEARBY_PRECISION,
+    OPEN,
+    day_bucket,
+)
 from kandoo.reporting.domain.queues import QueueBuckets
 
 OPEN311_MAX_RANGE = timedelta(days=90)
+NEARBY_MAX_CELLS = 64
+"""A view of open reports as points reads at most this many ~150 m cells (about 1.2 km
+square); a wider view shows hotspot cells instead."""
+NEARBY_MAX_ITEMS = 200
 
 
 class NotFound(LookupError):
@@ -218,6 +227,47 @@ async def hotspots(
         "type": "FeatureCollection",
         "features": [_cell_feature(c, props) for c, props in sorted(cells.items())],
     }
+
+
+class TooWide(ValueError):
+    """A box that covers more cells than a points view reads."""
+
+
+async def open_nearby(
+    m: ReadModels,
+    south: float,
+    west: float,
+    north: float,
+    east: float,
+    centre: tuple[float, float] | None = None,
+    radius_m: float | None = None,
+    limit: int = NEARBY_MAX_ITEMS,
+) -> dict[str, Any]:
+    """Open reports as GeoJSON points: in a box, or within `radius_m` of `centre`, nearest
+    first; at most `NEARBY_MAX_CELLS` documents read by id."""
+    cells = cells_covering(south, west, north, east, NEARBY_PRECISION)
+    if len(cells) > NEARBY_MAX_CELLS:
+        raise TooWide(len(cells))
+    found: list[tuple[float, str, Doc]] = []
+    for doc in (await m.load("nearby", cells)).values():
+        for cid, item in (doc.get("items") or {}).items():
+            lat, lon = float(item["lat"]), float(item["lon"])
+            if not (south <= lat <= north and west <= lon <= east):
+                continue
+            distance = distance_m(centre, (lat, lon)) if centre else 0.0
+            if radius_m is not None and distance > radius_m:
+                continue
+            found.append((distance, cid, item))
+    found.sort(key=lambda f: (f[0], str(f[2].get("submitted_at")), f[1]))
+    features = []
+    for distance, cid, item in found[:limit]:
+        props = {k: v for k, v in item.items() if k not in ("lat", "lon")}
+        props["id"] = cid
+        if centre:
+            props["distance_m"] = round(distance, 1)
+        geometry = {"type": "Point", "coordinates": [item["lon"], item["lat"]]}
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return {"type": "FeatureCollection", "features": features, "truncated": len(found) > limit}
 
 
 def _in_box(cell: str, bbox: tuple[float, float, float, float]) -> bool:

@@ -35,6 +35,7 @@ MODELS = (
     "queues",
     "waiting",
     "o311",
+    "nearby",
     "stats",
     "hotspots",
     "departments",

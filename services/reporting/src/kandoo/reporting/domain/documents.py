@@ -21,7 +21,10 @@ CELL_PRECISION = 7
 AREA_PRECISION = 5
 """Hotspot cells (geohash 7, ~150 m) are kept in documents per area (geohash 5, ~5 km):
 a map reads the few areas its view touches."""
-PRIVATE_DATA = ("reporter", "reporter_token_hash", "description")
+NEARBY_PRECISION = 7
+"""Open reports near a pin ("is it one of these?") are kept per ~150 m cell: a 50 m
+circle touches at most four cells, read by id."""
+PRIVATE_DATA = ("reporter", "reporter_token_hash", "description", "supporter", "supporter_key")
 """Event fields never copied into the timeline."""
 
 
@@ -101,8 +104,29 @@ def open311_membership(doc: Mapping[str, Any] | None) -> Membership:
     return {("o311", f"h|{hour}"): (f"items.{doc['_id']}", record)}
 
 
+def nearby_membership(doc: Mapping[str, Any] | None) -> Membership:
+    """An open report's line in the cell of its pin, for "is it one of these?"."""
+    if doc is None or doc.get("defect") or doc.get("status") not in OPEN:
+        return {}
+    location = doc.get("location") or {}
+    if "lat" not in location or doc.get("sensitive"):
+        return {}
+    record = {
+        "tracking_code": doc.get("tracking_code"),
+        "status": doc.get("status"),
+        "category": doc.get("category") or UNCATEGORIZED,
+        "summary": (doc.get("description") or "")[:140],
+        "lat": location["lat"],
+        "lon": location["lon"],
+        "submitted_at": doc.get("submitted_at"),
+        "supporters": int(doc.get("supporters", 0)),
+    }
+    cell = geohash(location["lat"], location["lon"], NEARBY_PRECISION)
+    return {("nearby", cell): (f"items.{doc['_id']}", record)}
+
+
 def all_memberships(doc: Mapping[str, Any] | None) -> Membership:
-    return {**memberships(doc), **open311_membership(doc)}
+    return {**memberships(doc), **open311_membership(doc), **nearby_membership(doc)}
 
 
 def queue_entry(doc: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -129,6 +153,7 @@ def queue_entry(doc: Mapping[str, Any]) -> dict[str, Any] | None:
         "assignee": doc.get("assignee"),
         "escalation_level": doc.get("escalation_level", 0),
         "breached": doc.get("breached", []),
+        "supporters": int(doc.get("supporters", 0)),
     }
 
 
@@ -235,6 +260,8 @@ def evolve_document(
             doc.update(rejected_at=at, last_public_note=data.get("reason"))
         case "complaint.closed":
             doc.update(closed_at=at)
+        case "complaint.supported":
+            doc["supporters"] = int(doc.get("supporters", 0)) + 1
         case "complaint.rated":
             doc.update(rating=data["rating"], rating_comment=data.get("comment"))
         case "complaint.sla_breached":

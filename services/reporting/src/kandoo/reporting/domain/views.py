@@ -38,6 +38,7 @@ PUBLIC_FIELDS = (
     "breached",
     "rating",
     "resolution",
+    "supporters",
 )
 
 
@@ -68,6 +69,7 @@ def public(doc: Doc, told: Iterable[Doc], followers: Doc) -> dict[str, Any]:
     out["timeline"] = _timeline(doc, public=True)
     out["notifications"] = _told(told, public=True)
     out["followers"] = int(followers.get("count", 0))
+    out["supporters"] = int(doc.get("supporters") or 0)
     out["duplicates"] = list(followers.get("duplicates", []))
     return out
 

@@ -26,6 +26,11 @@ MESSAGES = {
         "ขอบเขตแผนที่ไม่ถูกต้อง (ตะวันตก,ใต้,ตะวันออก,เหนือ)",
         "Invalid bbox (west,south,east,north in degrees)",
     ),
+    "bad_point": ("กรุณาระบุ lat และ lon หรือ bbox", "Give lat and lon, or bbox"),
+    "too_wide": (
+        "พื้นที่กว้างเกินไป กรุณาซูมเข้า (หรือใช้ /v1/hotspots)",
+        "The area is too wide: zoom in (or use /v1/hotspots)",
+    ),
     "unknown_jurisdiction": ("ไม่รู้จักรหัสเขตปกครองนี้", "Unknown jurisdiction_id"),
 }
 

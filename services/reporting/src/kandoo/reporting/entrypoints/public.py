@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from kandoo.events.geo import METRES_PER_DEGREE
 from kandoo.reporting import service
 from kandoo.reporting.entrypoints.deps import ApiError, LanguageDep, ModelsDep, ReportingDep
 from kandoo.reporting.entrypoints.periods import days
-from kandoo.reporting.entrypoints.schemas import Hotspots, Problem, PublicStats
+from kandoo.reporting.entrypoints.schemas import Hotspots, Nearby, Problem, PublicStats
 
 router = APIRouter(prefix="/v1", tags=["public"])
 
@@ -44,6 +46,36 @@ async def hotspots(
     municipality or in a box."""
     box = _bbox(bbox, lang) if bbox else None
     return await service.hotspots(r, m, category, status == "open", box)
+
+
+@router.get("/nearby", response_model=Nearby, responses={400: {"model": Problem}})
+async def nearby(
+    m: ModelsDep,
+    lang: LanguageDep,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius: Annotated[float, Query(gt=0, le=500, description="metres around lat,lon")] = 50,
+    bbox: Annotated[
+        str | None,
+        Query(description="west,south,east,north: every open report in a small box instead"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=service.NEARBY_MAX_ITEMS)] = 20,
+) -> dict[str, Any]:
+    """Open reports near a pin, nearest first ("is it one of these?"), or in a small map
+    view, as GeoJSON points; public, bounded (a view wider than about 1.2 km is refused:
+    use `/v1/hotspots`)."""
+    try:
+        if bbox:
+            south, west, north, east = _bbox(bbox, lang)
+            return await service.open_nearby(m, south, west, north, east, limit=limit)
+        if lat is None or lon is None:
+            raise ApiError(400, "bad_point", lang, "lat" if lat is None else "lon")
+        dlat = radius / METRES_PER_DEGREE
+        dlon = dlat / max(0.01, math.cos(math.radians(lat)))
+        box = (lat - dlat, lon - dlon, lat + dlat, lon + dlon)
+        return await service.open_nearby(m, *box, centre=(lat, lon), radius_m=radius, limit=limit)
+    except service.TooWide as exc:
+        raise ApiError(400, "too_wide", lang, "bbox") from exc
 
 
 def _bbox(text: str, lang: str) -> tuple[float, float, float, float]:

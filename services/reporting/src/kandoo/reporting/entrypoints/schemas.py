@@ -79,6 +79,7 @@ class ComplaintView(Out):
     timeline: list[TimelineEntry]
     notifications: list[Told]
     followers: int = Field(description="Complaints marked duplicates of this one")
+    supporters: int | None = Field(default=None, description='Citizens who said "me too"')
     duplicates: list[str]
     reporter: dict[str, Any] | None = Field(default=None, description="Staff views only")
     assignee: str | None = Field(default=None, description="Staff views only")
@@ -105,6 +106,7 @@ class QueueItem(Out):
     assignee: str | None = None
     escalation_level: int = 0
     breached: list[str] = []
+    supporters: int = 0
     overdue: bool
 
 
@@ -191,6 +193,36 @@ class Hotspots(Out):
 
     type: Literal["FeatureCollection"]
     features: list[CellFeature]
+
+
+class PointGeometry(Out):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(description="[lon, lat]")
+
+
+class NearbyProperties(Out):
+    id: str
+    tracking_code: str | None = None
+    status: str
+    category: str
+    summary: str
+    submitted_at: datetime | None = None
+    supporters: int = 0
+    distance_m: float | None = Field(default=None, description="From the asked point")
+
+
+class NearbyFeature(Out):
+    type: Literal["Feature"]
+    geometry: PointGeometry
+    properties: NearbyProperties
+
+
+class Nearby(Out):
+    """Open reports as a GeoJSON FeatureCollection of points."""
+
+    type: Literal["FeatureCollection"]
+    features: list[NearbyFeature]
+    truncated: bool = Field(description="More matched than `limit`")
 
 
 class ServiceRequest(Out):
