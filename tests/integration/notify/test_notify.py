@@ -52,7 +52,7 @@ async def test_each_rule_tells_the_right_people_in_their_language(n: Notify) -> 
     )
     routed = n.web.to("eng-admin-1")[0]
     assert routed["title"] == f"เรื่องใหม่ {code}"
-    assert f"/v1/track/{code}" in routed["message"]
+    assert f"/t/{code}" in routed["message"]
 
     cid = complaint.complaint_id
     await n.client.call(act(c.AcknowledgeComplaint, cid))

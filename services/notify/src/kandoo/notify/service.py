@@ -155,7 +155,7 @@ class EventPlanner:
         self.rules = rules
         self.clock = clock
         self.channels = ContactChannels(settings.email_url, settings.sms_url, settings.line_url)
-        self.track_url = f"{settings.public_url}/v1/track"
+        self.track_url = f"{settings.public_url}/t"
 
     async def plan(
         self, event: Mapping[str, Any], cases: dict[str, Case]

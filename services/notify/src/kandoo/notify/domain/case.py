@@ -26,6 +26,8 @@ class Case:
     department: str | None = None
     status: str | None = None
     contact: dict[str, Any] = field(default_factory=dict)
+    supporters: list[dict[str, Any]] = field(default_factory=list)
+    """Contacts of citizens who said "me too" and left one: told like the reporter."""
     acknowledge_by: str | None = None
     resolve_by: str | None = None
 
@@ -48,6 +50,10 @@ def evolve_case(case: Case, event: Mapping[str, Any]) -> None:
         case.department = data["agency"]
     elif etype == "complaint.acknowledged":
         case.department = data.get("department", case.department)
+    elif etype == "complaint.supported":
+        contact = dict(data.get("supporter") or {})
+        if contact and not contact.get("anonymous"):
+            case.supporters = [*case.supporters, contact]
     elif etype == "complaint.reporter_data_erased":
         case.contact = {"erased": True}
     status = status_after_wire(etype, data)

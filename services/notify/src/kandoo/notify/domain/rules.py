@@ -124,6 +124,8 @@ def recipients(
             actor = event.get("actor") or {}
             if actor.get("role") not in STAFF_ROLES or not data.get("public", True):
                 return []
-        urls = channels.urls(case.contact)
-        return [Recipient("reporter", "reporter", case.language, urls)] if urls else []
+        people = [("reporter", case.contact)]
+        people += [(f"supporter:{i}", c) for i, c in enumerate(case.supporters, 1)]
+        found = [(who, channels.urls(contact)) for who, contact in people]
+        return [Recipient(who, "reporter", case.language, urls) for who, urls in found if urls]
     raise ValueError(f"rule {rule.name}: unknown recipient kind {rule.to!r}")
