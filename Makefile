@@ -8,7 +8,9 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE)/tools/bin/uv)
 PY := $(UV) run --frozen
 LOCAL := $(PY) python deploy/local/localservers.py
-DEBIAN_TOOLS := docker-compose kcat openssl nginx
+DEBIAN_TOOLS := docker-compose kcat openssl nginx chromium
+WEB := services/web
+export npm_config_cache ?= $(CACHE)/npm
 
 .PHONY: help setup tools test lint run demo bench up down clean distclean servers-start servers-stop servers-status
 
@@ -19,10 +21,14 @@ $(CACHE)/tools/bin/uv:
 	@echo "uv not found: installing it from PyPI into .cache/tools"
 	python3 -m venv $(CACHE)/tools && $(CACHE)/tools/bin/pip install --quiet uv
 
-setup: $(UV) ## install the Python workspace (uv.lock) into .venv
+setup: $(UV) $(WEB)/node_modules/.package-lock.json ## install the Python workspace (uv.lock) into .venv and the web's npm packages (package-lock.json)
 	@$(UV) sync --frozen --quiet
 
-tools: ## install the Debian tools the tests use (docker-compose to validate compose.yaml, kcat, openssl, nginx for the gateway)
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	@cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+tools: ## install the Debian tools the tests use (docker-compose to validate compose.yaml, kcat, openssl, nginx for the gateway, chromium for the browser tests)
 	@missing=""; for t in $(DEBIAN_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

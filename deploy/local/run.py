@@ -55,11 +55,11 @@ SERVICES = (
     Service("intake", 8001, ("/docs", "/metrics")),
     Service("reporting", 8002, ("/docs", "/metrics")),
     Service("notify", 8004, ("/metrics", "/healthz")),
+    Service("web", 8000, ("/", "/map", "/stats")),
 )
 RESTART_BACKOFF_S = (1, 2, 5, 10, 30)
 MAIL_PORT = 1025
 GATEWAY_PORT = 8080
-WEB_PORT = 8000
 
 
 class MailCatcher:
@@ -143,7 +143,9 @@ async def supervise_gateway(folder: Path, stopping: asyncio.Event) -> None:
     """nginx in front of everything on :8080, restarted if it dies, stopped with the rest."""
     ports = {s.name: s.port for s in SERVICES}
     upstreams = gateway.Upstreams(
-        f"127.0.0.1:{ports['intake']}", f"127.0.0.1:{ports['reporting']}", f"127.0.0.1:{WEB_PORT}"
+        f"127.0.0.1:{ports['intake']}",
+        f"127.0.0.1:{ports['reporting']}",
+        f"127.0.0.1:{ports['web']}",
     )
     while not stopping.is_set():
         try:

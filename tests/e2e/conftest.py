@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
 import gateway  # noqa: E402 - deploy/local is not a package
 
-SERVICES = ("routing", "intake", "reporting", "notify")
+SERVICES = ("routing", "intake", "reporting", "notify", "web")
 
 
 @dataclass
@@ -67,7 +67,7 @@ async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
     tmp = tmp_path_factory.mktemp("e2e")
     smtp, web, directory = make_sinks(tmp)
     await web.start()
-    ports = {name: free_port() for name in (*SERVICES, "gateway", "web")}
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
     env = os.environ | {
         "KANDOO_ENV": "test",
         "KANDOO_KAFKA_BOOTSTRAP": servers.kafka_bootstrap,
@@ -79,6 +79,8 @@ async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
         "KANDOO_PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
         "KANDOO_EMAIL_URL": f"mailto://127.0.0.1:{smtp.port}?from=kandoo@huahin.example&to={{email}}",
         "KANDOO_BACKOFF_BASE_S": "0.2",
+        "KANDOO_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+        "KANDOO_REPORTING_URL": f"http://127.0.0.1:{ports['reporting']}",
     }
     processes: list[subprocess.Popen[bytes]] = []
     front = gateway.Upstreams(*(f"127.0.0.1:{ports[n]}" for n in ("intake", "reporting", "web")))

@@ -169,7 +169,7 @@ async def test_reads_and_writes_reach_their_service_through_one_address(suite: S
     created = await suite.gateway.post("/v1/complaints", json=report)
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["status_url"] == f"{suite.gateway_url}/v1/track/{body['tracking_code']}"
+    assert body["status_url"] == f"{suite.gateway_url}/t/{body['tracking_code']}"
     tracked = await eventually(lambda: _ok(suite.gateway.get(f"/v1/track/{body['tracking_code']}")))
     assert tracked["tracking_code"] == body["tracking_code"]
     assert (await suite.gateway.get(f"/v1/commands/{body['command_id']}")).status_code == 200

@@ -1,0 +1,1 @@
+"""Kandoo's web pages: citizens report, track, see the map and the figures; staff work."""

@@ -1,0 +1,122 @@
+"""What every page needs: the language, the browser's id, the reporter's tracking tokens,
+and the template environment."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.templating import Jinja2Templates
+
+from kandoo.web.adapters.apis import Citizen
+from kandoo.web.bootstrap import Web
+from kandoo.web.domain import present
+from kandoo.web.domain.i18n import Words, choose
+from kandoo.web.settings import PACKAGE
+
+LANG_COOKIE = "kandoo_lang"
+ID_COOKIE = "kandoo_id"
+TOKENS_COOKIE = "kandoo_tokens"
+MAX_TOKENS = 10
+YEAR_S = 365 * 24 * 3600
+
+templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
+templates.env.globals.update(present=present)
+
+
+def web_of(request: Request) -> Web:
+    found: Web = request.app.state.web
+    return found
+
+
+def words_for(request: Request) -> Words:
+    return Words(
+        choose(
+            request.query_params.get("lang"),
+            request.cookies.get(LANG_COOKIE),
+            request.headers.get("accept-language"),
+        )
+    )
+
+
+def browser_id(request: Request) -> str:
+    """This browser's own random id (set by `remember_browser` on the first page)."""
+    found = request.cookies.get(ID_COOKIE, "")
+    if len(found) >= 16:
+        return found
+    new: str = request.state.__dict__.setdefault("new_browser_id", secrets.token_urlsafe(24))
+    return new
+
+
+def citizen(request: Request, words: Words) -> Citizen:
+    address = request.client.host if request.client else "unknown"
+    client = hashlib.sha256(browser_id(request).encode()).hexdigest()[:16]
+    return Citizen(address, client, words.language)
+
+
+def tokens(request: Request) -> dict[str, str]:
+    """The tracking tokens of the reports filed from this browser, by tracking code."""
+    raw = request.cookies.get(TOKENS_COOKIE)
+    if not raw:
+        return {}
+    try:
+        found = json.loads(urlsafe_b64decode(raw.encode()))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def keep_token(request: Request, response: Response, code: str, token: str) -> None:
+    kept = {k: v for k, v in tokens(request).items() if k != code}
+    kept[code] = token
+    newest = dict(list(kept.items())[-MAX_TOKENS:])
+    value = urlsafe_b64encode(json.dumps(newest).encode()).decode()
+    set_cookie(request, response, TOKENS_COOKIE, value)
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=YEAR_S,
+        httponly=True,
+        samesite="lax",
+        secure=web_of(request).settings.secure_cookies,
+        path="/",
+    )
+
+
+def render(
+    request: Request,
+    name: str,
+    words: Words,
+    values: Mapping[str, Any],
+    status_code: int = 200,
+) -> Response:
+    web = web_of(request)
+    context = {
+        "t": words,
+        "lang": words.language,
+        "directory": web.directory,
+        "zone": web.directory.municipality.zone,
+        "path": request.url.path,
+        "public_url": web.settings.public_url,
+        **values,
+    }
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    remember_browser(request, response)
+    return response
+
+
+def remember_browser(request: Request, response: Response) -> None:
+    """Give a browser its id on its first page (a random value, nothing about the person)."""
+    new = request.state.__dict__.get("new_browser_id")
+    if new is None and len(request.cookies.get(ID_COOKIE, "")) < 16:
+        new = browser_id(request)
+    if new:
+        set_cookie(request, response, ID_COOKIE, new)
