@@ -149,14 +149,15 @@ async def test_discovery_advertises_the_public_address(suite: Suite) -> None:
     assert "text/xml" in endpoint["formats"]
 
 
-async def test_a_path_nobody_serves_is_404_at_the_gateway_never_502(suite: Suite) -> None:
+async def test_a_path_nobody_serves_is_web_s_404_page_never_502(suite: Suite) -> None:
     for path in ("/nothing-here", "/v2/complaints", "/wp-login.php"):
         answer = await suite.gateway.get(path)
         assert answer.status_code == 404, path
-    # a service behind the gateway that is not running (web, here) is 503, with a retry
-    page = await suite.gateway.get("/")
-    assert page.status_code == 503
-    assert page.headers["retry-after"] == "5"
+        assert answer.headers["content-type"].startswith("text/html"), "web's own 404 page"
+    page = await suite.gateway.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200
+    assert page.headers["content-encoding"] == "gzip"
+    assert '<html lang="th">' in page.text
 
 
 async def test_reads_and_writes_reach_their_service_through_one_address(suite: Suite) -> None:

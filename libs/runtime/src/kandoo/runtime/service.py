@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger("kandoo.runtime")
 
@@ -53,3 +53,21 @@ def configure_logging() -> None:
     """One log format for every service."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+def serve_http(app: Any, host: str, port: int, trusted_proxies: str) -> int:
+    """Serve an HTTP app with uvicorn until SIGTERM/SIGINT. `X-Forwarded-For` and
+    `X-Forwarded-Proto` are believed only from `trusted_proxies` (the gateway's address):
+    the app then sees the citizen's address, and per-address limits apply to citizens."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=trusted_proxies,
+    )
+    return 0

@@ -5,10 +5,9 @@ from __future__ import annotations
 import gc
 import sys
 
-import uvicorn
-
 from kandoo.intake.entrypoints.app import create_app
 from kandoo.intake.settings import IntakeSettings
+from kandoo.runtime.service import serve_http
 
 
 def main() -> int:
@@ -18,16 +17,7 @@ def main() -> int:
     # the long tail of the latency under load.
     gc.set_threshold(50_000, 20, 100)
     gc.freeze()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
-    )
-    return 0
+    return serve_http(app, settings.host, settings.port, settings.trusted_proxies)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sys
 
-import uvicorn
-
-from kandoo.runtime.service import configure_logging
+from kandoo.runtime.service import configure_logging, serve_http
 from kandoo.web.entrypoints.app import create_app
 from kandoo.web.settings import WebSettings
 
@@ -14,16 +12,8 @@ from kandoo.web.settings import WebSettings
 def main() -> int:
     configure_logging()
     settings = WebSettings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
-    )
-    return 0
+    app = create_app(settings)
+    return serve_http(app, settings.host, settings.port, settings.trusted_proxies)
 
 
 if __name__ == "__main__":
