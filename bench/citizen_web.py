@@ -14,9 +14,10 @@ import shutil
 import statistics
 import time
 
-from playwright.async_api import Page, Request, async_playwright
+from playwright.async_api import Page, Request, ViewportSize, async_playwright
 
 PAGES = ("/", "/map", "/stats", "/track")
+PHONE: ViewportSize = {"width": 390, "height": 844}
 INSIDE = (12.5684, 99.9577)
 
 
@@ -29,10 +30,14 @@ async def weight(page: Page, path: str) -> tuple[int, int]:
     """(bytes transferred, requests) for a cold load of `path`: bodies as sent (gzip)
     plus headers."""
     finished: list[Request] = []
-    page.on("requestfinished", finished.append)
+
+    def done(request: Request) -> None:
+        finished.append(request)
+
+    page.on("requestfinished", done)
     await page.goto(path)
     await page.wait_for_load_state("networkidle")
-    page.remove_listener("requestfinished", finished.append)
+    page.remove_listener("requestfinished", done)
     total = 0
     for request in finished:
         sizes = await request.sizes()
