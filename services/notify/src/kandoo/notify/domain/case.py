@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kandoo.events.events import status_after_wire
+from kandoo.events.values import ReporterContact
 
 
 @dataclass
@@ -51,9 +52,9 @@ def evolve_case(case: Case, event: Mapping[str, Any]) -> None:
     elif etype == "complaint.acknowledged":
         case.department = data.get("department", case.department)
     elif etype == "complaint.supported":
-        contact = dict(data.get("supporter") or {})
-        if contact and not contact.get("anonymous"):
-            case.supporters = [*case.supporters, contact]
+        contact = ReporterContact.model_validate(data.get("supporter") or {})
+        if contact.reachable():
+            case.supporters = [*case.supporters, contact.model_dump()]
     elif etype == "complaint.reporter_data_erased":
         case.contact = {"erased": True}
     status = status_after_wire(etype, data)

@@ -109,7 +109,7 @@ def nearby_membership(doc: Mapping[str, Any] | None) -> Membership:
     if doc is None or doc.get("defect") or doc.get("status") not in OPEN:
         return {}
     location = doc.get("location") or {}
-    if "lat" not in location or doc.get("sensitive"):
+    if "lat" not in location:
         return {}
     record = {
         "tracking_code": doc.get("tracking_code"),

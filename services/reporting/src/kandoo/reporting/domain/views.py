@@ -38,7 +38,6 @@ PUBLIC_FIELDS = (
     "breached",
     "rating",
     "resolution",
-    "supporters",
 )
 
 

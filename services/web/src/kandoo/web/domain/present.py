@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kandoo.events.values import OPEN_STATUSES
 from kandoo.web.domain.i18n import Words
 
 THAI_MONTHS = (
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
     "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
 )  # fmt: skip
-OPEN = frozenset({"submitted", "triage", "routed", "acknowledged", "in_progress", "reopened"})
+OPEN = frozenset(s.value for s in OPEN_STATUSES)
 
 
 def parse(value: Any) -> datetime | None:

@@ -91,6 +91,17 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
     )
 
 
+def map_context(web: Web) -> dict[str, Any]:
+    """What a page with a map needs: the outline, its bounds, the categories, the tiles."""
+    return {
+        "outline": [[lat, lon] for lat, lon in web.directory.jurisdiction],
+        "bounds": web.directory.bounds(),
+        "categories": web.directory.categories,
+        "tiles": web.settings.map_tiles_url,
+        "attribution": web.settings.map_attribution,
+    }
+
+
 def render(
     request: Request,
     name: str,

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from kandoo.web.entrypoints.context import render, web_of, words_for
+from kandoo.web.entrypoints.context import map_context, render, web_of, words_for
 
 router = APIRouter()
 WEEKS = 12
@@ -23,14 +23,7 @@ async def public_map(request: Request) -> Response:
     answer = await web.reporting.hotspots(None, None, "open", words.language)
     cells = answer.body.get("features", []) if answer.ok else []
     top = sorted(cells, key=lambda f: -int(f["properties"]["count"]))[:10]
-    values = {
-        "outline": [[lat, lon] for lat, lon in web.directory.jurisdiction],
-        "bounds": web.directory.bounds(),
-        "categories": web.directory.categories,
-        "tiles": web.settings.map_tiles_url,
-        "attribution": web.settings.map_attribution,
-        "top": top,
-    }
+    values = {**map_context(web), "top": top}
     return render(request, "map.html", words, values)
 
 

@@ -15,6 +15,7 @@ from kandoo.web.entrypoints.context import (
     browser_id,
     citizen,
     keep_token,
+    map_context,
     remember_browser,
     render,
     tokens,
@@ -40,10 +41,6 @@ API_FIELD = {
 """Where an intake error about a field of the report shows on the form."""
 
 
-def _outline(request: Request) -> list[list[float]]:
-    return [[lat, lon] for lat, lon in web_of(request).directory.jurisdiction]
-
-
 def report_page(
     request: Request,
     values: dict[str, Any] | None = None,
@@ -60,12 +57,8 @@ def report_page(
             "values": values or {},
             "errors": errors or {},
             "problem": problem,
-            "outline": _outline(request),
-            "bounds": web_of(request).directory.bounds(),
-            "categories": web_of(request).directory.categories,
+            **map_context(web_of(request)),
             "idempotency_key": (values or {}).get("idempotency_key") or uuid.uuid4().hex,
-            "tiles": web_of(request).settings.map_tiles_url,
-            "attribution": web_of(request).settings.map_attribution,
         },
         status_code,
     )

@@ -5,12 +5,13 @@ once resolved, reopen within 14 days."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from kandoo.events.decide import REOPEN_WINDOW
 from kandoo.web.domain import present
 from kandoo.web.entrypoints.context import (
     browser_id,
@@ -24,7 +25,6 @@ from kandoo.web.entrypoints.context import (
 )
 
 router = APIRouter()
-REOPEN_WINDOW = timedelta(days=14)
 ACTIONS = ("notes", "rate", "reopen")
 DONE = {
     "notes": "done_note",
