@@ -136,18 +136,21 @@ async def seed(complaints: int, bootstrap: str, mongodb: str) -> Seeded:
     return Seeded(settings, len(records), end, complaint_id, code)
 
 
-async def measure(seeded: Seeded, calls: int) -> dict[str, tuple[float, float]]:
-    settings, end = seeded.settings, seeded.end
+async def time_calls(
+    settings: ReportingSettings,
+    end: datetime,
+    calls: int,
+    wanted: list[tuple[str, str, dict[str, Any]]],
+) -> dict[str, tuple[float, float]]:
+    """(p50, p99) ms of each endpoint over `calls` calls, after three that warm it up."""
     r = build(settings)
     try:
         r.clock = lambda: end
-        print(f"  the last event at {end:%Y-%m-%d %H:%M}", flush=True)
         headers = {"Authorization": f"Bearer {issue_token(settings.jwt_secret, CLERK)}"}
-        app = create_app(r=r)
         out: dict[str, tuple[float, float]] = {}
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=create_app(r=r))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            for name, path, params in endpoints(end, seeded.complaint_id, seeded.tracking_code):
+            for name, path, params in wanted:
                 times = []
                 for n in range(calls + 3):
                     started = time.perf_counter()
@@ -159,8 +162,25 @@ async def measure(seeded: Seeded, calls: int) -> dict[str, tuple[float, float]]:
                 print(f"  {name:26} p50 {out[name][0]:7.1f} ms  p99 {out[name][1]:7.1f} ms")
         return out
     finally:
-        await r.client.drop_database(settings.mongodb_db)
         await r.stop()
+
+
+async def measure(seeded: Seeded, calls: int) -> dict[str, tuple[float, float]]:
+    settings, end = seeded.settings, seeded.end
+    print(f"  the last event at {end:%Y-%m-%d %H:%M}", flush=True)
+    try:
+        wanted = endpoints(end, seeded.complaint_id, seeded.tracking_code)
+        out = await time_calls(settings, end, calls, wanted)
+        # What the hotspot areas cost when read on every call (the service keeps them in
+        # memory for seconds: a reader pays this only when it meets an area first).
+        print("  hotspots with nothing kept in memory (every call reads the areas):")
+        cold = settings.model_copy(update={"hotspot_max_age_s": 0, "hotspot_history_max_age_s": 0})
+        await time_calls(cold, end, calls, [e for e in wanted if e[0].startswith("hotspots")])
+        return out
+    finally:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url)
+        await client.drop_database(settings.mongodb_db)
+        await client.close()
 
 
 async def main() -> None:

@@ -123,7 +123,7 @@ async def caught_up(r: Reporting, events: int, wait_s: float = 60) -> ReadModels
         await asyncio.sleep(0.2)
 
 
-SETS = ("queues", "waiting")
+SETS = ("queues", "waiting", "nearby")
 """Models of bucketed sets: a bucket whose members all left is the same as none."""
 
 

@@ -11,6 +11,7 @@ import pytest
 from kandoo.events.auth import issue_token
 from kandoo.events.values import Actor, Role
 from kandoo.reporting.entrypoints.app import create_app
+from kandoo.reporting.entrypoints.schemas import Hotspots
 from tests.integration.reporting.conftest import ENGINEERING, PUBLIC_HEALTH, SECRET, Scripted
 
 ANALYST = Actor(id="analyst-1", role=Role.ANALYST)
@@ -128,6 +129,8 @@ async def test_public_statistics_and_hotspots(api: httpx.AsyncClient) -> None:
     assert sum(f["properties"]["count"] for f in spots["features"]) == 3  # open ones only
     everything = (await api.get("/v1/hotspots", params={"status": "all"})).json()
     assert sum(f["properties"]["count"] for f in everything["features"]) == 5
+    Hotspots.model_validate(everything)  # the published model (the route does not validate)
+    Hotspots.model_validate(spots)
     ring = everything["features"][0]["geometry"]["coordinates"][0]
     assert ring[0] == ring[-1]
     assert len(ring) == 5

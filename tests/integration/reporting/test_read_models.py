@@ -7,7 +7,7 @@ from kandoo.events.geo import geohash
 from kandoo.reporting.adapters.applier import Applier
 from kandoo.reporting.adapters.log_reader import LogReader, Window, parse_all
 from kandoo.reporting.adapters.replay import as_of, rebuild
-from kandoo.reporting.adapters.store import ReadModels
+from kandoo.reporting.adapters.store import MODELS, ReadModels
 from kandoo.reporting.domain.views import hotspot_counts
 from tests.conftest import Servers
 from tests.integration.reporting.conftest import Scripted, caught_up, snapshot
@@ -119,10 +119,35 @@ async def test_delivering_the_same_events_again_changes_nothing(
     assert await snapshot(scripted.models) == before
 
 
+async def test_compaction_leaves_the_documents_a_fold_in_one_go_writes(
+    scripted: Scripted, servers: Servers
+) -> None:
+    """Folded one record at a time, counters go up and down across batches and zeros are
+    left behind; compaction removes them, and the result is the same documents."""
+    r = scripted.reporting
+    topics = scripted.processor.topics
+    assert r.projector is not None
+    await r.projector.applier.compact()
+    expected = await snapshot(scripted.models)
+    slow = Applier(ReadModels(r.db, 70), r.directory)
+    async with LogReader(r.settings, [topics.events, topics.notifications]) as reader:
+        window = Window(await reader.beginnings(), await reader.ends())
+        async for batch in reader.read(window, max_records=1):
+            await slow.apply(parse_all(topics, batch))
+    assert await snapshot(slow.models) != expected  # zeros left behind
+    assert await slow.compact() > 0
+    assert await snapshot(slow.models) == expected
+    assert await slow.compact() == 0  # nothing left to remove
+    for model in MODELS:
+        await r.db.drop_collection(f"{model}_g70")
+
+
 async def test_a_rebuild_equals_the_incremental_models_and_readers_switch(
     scripted: Scripted, servers: Servers
 ) -> None:
     r = scripted.reporting
+    assert r.projector is not None
+    await r.projector.applier.compact()  # what the live projector does once a minute
     incremental = await snapshot(await r.models())
     result = await rebuild(r.settings, r.db, r.directory, switch_wait_s=15)
     assert result.events == scripted.history.events

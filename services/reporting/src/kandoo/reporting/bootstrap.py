@@ -11,6 +11,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from kandoo.events.directory import Directory, load_directory
+from kandoo.reporting.adapters.cache import StaleWhileRevalidate
 from kandoo.reporting.adapters.projector import Projector
 from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
 from kandoo.reporting.metrics import ReportingMetrics
@@ -27,6 +28,8 @@ class Reporting:
     directory: Directory
     metrics: ReportingMetrics
     projector: Projector | None
+    memory: StaleWhileRevalidate
+    """Large documents served from memory while fresh enough (the hotspot areas)."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """What 'now' is for overdue items and default date ranges (tests move it)."""
     _generation: tuple[float, int] = field(default=(0.0, 1))
@@ -46,6 +49,7 @@ class Reporting:
     async def stop(self) -> None:
         if self.projector is not None:
             await self.projector.stop()
+        await self.memory.close()
         await self.client.close()
 
     def ready(self) -> bool:
@@ -58,4 +62,4 @@ def build(settings: ReportingSettings, metrics: ReportingMetrics | None = None) 
     directory = load_directory(settings.directory)
     metrics = metrics or ReportingMetrics()
     projector = Projector(settings, db, directory, metrics) if settings.project else None
-    return Reporting(settings, client, db, directory, metrics, projector)
+    return Reporting(settings, client, db, directory, metrics, projector, StaleWhileRevalidate())

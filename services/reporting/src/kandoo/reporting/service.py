@@ -8,6 +8,7 @@ returns what the API answers. Routers only parse parameters and check who asks.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from kandoo.reporting.domain.documents import (
     NEARBY_PRECISION,
     OPEN,
     day_bucket,
+    unpack,
 )
 from kandoo.reporting.domain.queues import QueueBuckets
 
@@ -113,7 +115,8 @@ async def _overdue(
 async def _bucket_items(m: ReadModels, code: str, bucket: str) -> list[dict[str, Any]]:
     doc = await m["queues"].find_one({"_id": f"{code}|{bucket}"}) or {}
     out = []
-    for cid, item in (doc.get("items") or {}).items():
+    for cid, packed in (doc.get("items") or {}).items():
+        item = unpack(packed)
         out.append({"_id": cid, "department": code, **item, "key": QueueBuckets.key_of(item)})
     return out
 
@@ -209,11 +212,19 @@ async def hotspots(
     bbox: tuple[float, float, float, float] | None = None,
 ) -> dict[str, Any]:
     """Complaints per cell in a (south, west, north, east) box (the municipality's when
-    none is given): the ~5 km areas it touches, read by id."""
+    none is given): the open complaints' documents of the ~5 km areas it touches, and for
+    all complaints the closed ones' too, read by id and served from memory while fresh
+    enough (seconds for the open ones, a minute for the past)."""
     south, west, north, east = bbox or r.directory.bounds()
     areas = cells_covering(south, west, north, east, AREA_PRECISION)
+    settings, memory = r.settings, r.memory
+    wanted = [f"{a}|open" for a in areas]
+    docs = list((await memory.load(m, "hotspots", wanted, settings.hotspot_max_age_s)).values())
+    if not open_only:
+        past, age = [f"{a}|closed" for a in areas], settings.hotspot_history_max_age_s
+        docs += (await memory.load(m, "hotspots", past, age)).values()
     cells: dict[str, dict[str, Any]] = {}
-    for doc in (await m.load("hotspots", areas)).values():
+    for doc in docs:
         for cell, cat, state, n in views.hotspot_counts(doc):
             if bbox is not None and not _in_box(cell, bbox):
                 continue
@@ -250,7 +261,8 @@ async def open_nearby(
         raise TooWide(len(cells))
     found: list[tuple[float, str, Doc]] = []
     for doc in (await m.load("nearby", cells)).values():
-        for cid, item in (doc.get("items") or {}).items():
+        for cid, packed in (doc.get("items") or {}).items():
+            item = unpack(packed)
             lat, lon = float(item["lat"]), float(item["lon"])
             if not (south <= lat <= north and west <= lon <= east):
                 continue
@@ -276,13 +288,20 @@ def _in_box(cell: str, bbox: tuple[float, float, float, float]) -> bool:
 
 
 def _cell_feature(cell: str, props: dict[str, Any]) -> dict[str, Any]:
-    south, west, north, east = geohash_bounds(cell)
-    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    geometry, center = _cell_shape(cell)
     return {
         "type": "Feature",
-        "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "properties": {"cell": cell, "center": [(west + east) / 2, (south + north) / 2], **props},
+        "geometry": geometry,
+        "properties": {"cell": cell, "center": center, **props},
     }
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cell_shape(cell: str) -> tuple[dict[str, Any], list[float]]:
+    """A cell's polygon and centre (a city has a few thousand cells: worked out once)."""
+    south, west, north, east = geohash_bounds(cell)
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}, [(west + east) / 2, (south + north) / 2]
 
 
 async def service_requests(
@@ -311,32 +330,28 @@ async def service_requests(
     wanted = open311_pages.Wanted(status, service_code)
     window = open311_pages.Window(first, last)
     months = await m.load("o311", [f"m|{x}" for x in window.months()])
-    offset, needed = (page - 1) * page_size, page * page_size
-    pages: dict[str, list[Doc]] = {}  # hour -> its wanted requests inside the window
+    offset = (page - 1) * page_size
 
-    async def requests_of(hour: str) -> list[Doc]:
-        if hour not in pages:
-            doc = await m["o311"].find_one({"_id": f"h|{hour}"}) or {}
-            found = [{"_id": cid, **x} for cid, x in (doc.get("items") or {}).items()]
-            pages[hour] = [d for d in found if window.holds(d["submitted_at"]) and wanted.fits(d)]
-        return pages[hour]
+    async def requests_of(day: str) -> list[Doc]:
+        """The wanted requests of a day inside the window: its sets of the wanted kind and
+        category, read by id."""
+        found = (await m.load("o311", wanted.sets(day))).values()
+        lines = [{"_id": cid, **unpack(x)} for d in found for cid, x in d.get("items", {}).items()]
+        return [line for line in lines if window.holds(line["submitted_at"])]
 
-    hours: list[tuple[str, int]] = []  # (hour, wanted requests), newest first
-    for day in window.days_with(months.values(), wanted):
-        counts = await m["o311"].find_one({"_id": f"d|{day}"}) or {}
-        for hour, n in window.hours_with(day, counts, wanted):
-            # the two hours the window may cut: counted from their requests, exactly
-            hours.append((hour, len(await requests_of(hour)) if hour in window.cut() else n))
-        if sum(n for _, n in hours) >= needed:
-            break
-    chosen = open311_pages.covering(hours, offset, page_size)
-    read = await asyncio.gather(*(requests_of(hour) for hour, _ in chosen))
+    days = window.days_with(months.values(), wanted)
+    cut = [day for day, _ in days if day in window.cut_days()]
+    read = dict(zip(cut, await asyncio.gather(*map(requests_of, cut)), strict=True))
+    days = [(day, len(read[day]) if day in read else n) for day, n in days]
+    chosen = open311_pages.covering(days, offset, page_size)
+    more = [day for day, _ in chosen if day not in read]
+    read.update(zip(more, await asyncio.gather(*map(requests_of, more)), strict=True))
     listed = sorted(
-        (d for found in read for d in found),
+        (request for day, _ in chosen for request in read[day]),
         key=lambda d: (d["submitted_at"], d["_id"]),
         reverse=True,
     )
-    begin = offset - sum(n for hour, n in hours if chosen and hour > chosen[0][0])
+    begin = offset - sum(n for day, n in days if chosen and day > chosen[0][0])
     url = r.settings.public_url
     return [views.open311(d, r.directory, url) for d in listed[begin : begin + page_size]]
 

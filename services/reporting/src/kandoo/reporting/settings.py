@@ -8,7 +8,7 @@ from pydantic import Field
 
 from kandoo.events.config import ServiceSettings
 
-PROJECTION_VERSION = 3
+PROJECTION_VERSION = 4
 """Bump when the read models' shape changes: a new consumer group replays the log from the
 start into a database of the new version's own (the old one can be dropped after)."""
 
@@ -21,6 +21,13 @@ class ReportingSettings(ServiceSettings):
     max_batch: int = 2000
     project: bool = True
     """Run the projector in this process (off for an API-only replica)."""
+    hotspot_max_age_s: float = 5.0
+    """How old the open complaints' hotspots may be when served: the areas' documents are
+    kept in memory and refreshed in the background when a reader finds them older (0: read
+    them every time)."""
+    hotspot_history_max_age_s: float = 60.0
+    """The same for the closed complaints' hotspots (the map's "all"), which change only
+    when a complaint closes or reopens."""
 
     @property
     def group_id(self) -> str:

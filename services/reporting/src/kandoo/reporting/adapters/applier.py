@@ -20,7 +20,7 @@ from aiokafka import ConsumerRecord
 
 from kandoo.events.directory import Directory
 from kandoo.reporting.adapters.store import ReadModels
-from kandoo.reporting.domain.deltas import Position, fold_deltas
+from kandoo.reporting.domain.deltas import COMPACTED, Position, fold_deltas, zero_counters
 from kandoo.reporting.domain.projection import Applied, Projection
 from kandoo.reporting.metrics import ReportingMetrics
 
@@ -63,6 +63,8 @@ class Applier:
         self.projection = Projection(directory)
         self.markers: dict[tuple[str, str], dict[str, int]] = {}
         self.metrics = metrics
+        self.shrinking: set[tuple[str, str]] = set()
+        """Documents whose counters went down since the last compaction."""
 
     def forget(self) -> None:
         self.projection.docs.clear()
@@ -101,6 +103,8 @@ class Applier:
         await self.models.write(changes, updates)
         for key, u in updates.items():
             self.markers[key].update(u.markers)
+            if key[0] in COMPACTED and any(n < 0 for n in u.inc.values()):
+                self.shrinking.add(key)
         if self.metrics is not None:
             for etype, n in changes.applied.items():
                 self.metrics.applied.labels(etype).inc(n)
@@ -108,6 +112,26 @@ class Applier:
             self.metrics.batch.observe(len(items))
             self.metrics.write_seconds.observe(time.perf_counter() - started)
         return applied
+
+    async def compact(self) -> int:
+        """Remove the counters back at zero from the documents that counted down since the
+        last call, each removal guarded by the values read (a document changed meanwhile
+        waits for the next call); the number of parts removed."""
+        keys, self.shrinking = self.shrinking, set()
+        removed = 0
+        for model, doc_id in sorted(keys):
+            doc = await self.models[model].find_one({"_id": doc_id})
+            parts = zero_counters(doc) if doc else {}
+            if not parts:
+                continue
+            done = await self.models[model].update_one(
+                {"_id": doc_id, **parts}, {"$unset": dict.fromkeys(parts, "")}
+            )
+            if done.matched_count:
+                removed += len(parts)
+            else:
+                self.shrinking.add((model, doc_id))
+        return removed
 
     async def _load(self, ids: set[str]) -> None:
         wanted = [i for i in ids if i not in self.projection.docs]

@@ -10,7 +10,7 @@ from pymongo import ReplaceOne
 from kandoo.events.directory import Directory
 from kandoo.reporting.adapters.applier import Parsed
 from kandoo.reporting.adapters.store import Doc, ReadModels
-from kandoo.reporting.domain.deltas import UNSET, Update
+from kandoo.reporting.domain.deltas import UNSET, Update, written_counters
 from kandoo.reporting.domain.documents import all_memberships, queue_entry
 from kandoo.reporting.domain.projection import Applied, Projection
 from kandoo.runtime.mongo import bulk
@@ -19,7 +19,7 @@ from kandoo.runtime.mongo import bulk
 def shared_document(doc_id: str, u: Update, markers: dict[str, int]) -> Doc:
     """The stored form of a shared document built from nothing (what the upserts make)."""
     doc: Doc = {"_id": doc_id, **u.on_insert}
-    for key, value in [*u.inc.items(), *u.fields.items()]:
+    for key, value in [*written_counters(u.inc).items(), *u.fields.items()]:
         if value is UNSET:
             continue
         *path, last = key.split(".")

@@ -30,6 +30,9 @@ log = logging.getLogger("kandoo.reporting")
 HEARTBEAT_S = 10.0
 GENERATION_CHECK_S = 1.0
 """How often the projector asks whether a rebuild switched generations (not every batch)."""
+COMPACT_S = 60.0
+"""How often the counters back at zero are removed from the documents that counted down
+(each read whole once: a few reads a minute, where a zero left behind costs every read)."""
 
 
 def position_key(topics: Topics, tp: TopicPartition) -> str:
@@ -69,6 +72,7 @@ class Projector:
         self._task: asyncio.Task[None] | None = None
         self._heartbeat_at = 0.0
         self._generation_checked_at = 0.0
+        self._compacted_at = time.monotonic()
 
     async def start(self) -> None:
         generation = await self.meta.current()
@@ -108,6 +112,10 @@ class Projector:
         if time.monotonic() - self._generation_checked_at > GENERATION_CHECK_S:
             await self._follow_generation()
             self._generation_checked_at = time.monotonic()
+        if time.monotonic() - self._compacted_at > COMPACT_S:
+            removed = await self.applier.compact()
+            log.debug("compaction removed %d parts at zero", removed)
+            self._compacted_at = time.monotonic()
         if time.monotonic() - self._heartbeat_at > HEARTBEAT_S:
             await self.meta.heartbeat(self.settings.instance_id, self.applier.models.generation)
             self._heartbeat_at = time.monotonic()

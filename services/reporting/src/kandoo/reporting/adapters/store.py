@@ -23,7 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from kandoo.reporting.domain.deltas import UNSET, Update
+from kandoo.reporting.domain.deltas import UNSET, Update, written_counters
 from kandoo.reporting.domain.projection import Changes
 from kandoo.runtime.mongo import bulk, chunks
 
@@ -54,8 +54,8 @@ def update_op(doc_id: str, u: Update) -> UpdateOne:
     removed = {k: "" for k, v in u.fields.items() if v is UNSET}
     if removed:
         spec["$unset"] = removed
-    if u.inc:
-        spec["$inc"] = dict(u.inc)
+    if inc := written_counters(u.inc):
+        spec["$inc"] = inc
     on_insert = {k: v for k, v in u.on_insert.items() if k not in u.inc}
     if on_insert:
         spec["$setOnInsert"] = on_insert

@@ -9,12 +9,12 @@ from typing import Any
 
 from kandoo.reporting.domain.deltas import Delta, Position
 from kandoo.reporting.domain.documents import (
-    AREA_PRECISION,
     AWAITING_ACK,
     OPEN,
     UNCATEGORIZED,
     awaiting_acknowledgement,
     day_bucket,
+    hotspot_area,
     hour_bucket,
     queue_entry,
 )
@@ -73,11 +73,10 @@ def counts(state: State | None) -> dict[Contribution, int]:
         return {}
     cell, category, status, department, due, waiting, submitted = state
     out: dict[Contribution, int] = {}
-    if submitted is not None:  # Open311's counts: per day by hour, per month by day
+    if submitted is not None:  # Open311's counts per month by day
         kind = f"{'open' if status in OPEN else 'closed'}|{category}"
-        out[("o311", f"d|{submitted[:8]}", f"{submitted[8:]}.{kind}", ())] = 1
         out[("o311", f"m|{submitted[:6]}", f"{submitted[6:8]}.{kind}", ())] = 1
-    area = cell[:AREA_PRECISION]
+    area = hotspot_area(cell, status)
     out[("hotspots", area, f"{cell}.{category}.{status}", (("area", area),))] = 1
     if department and status in OPEN:
         dept = (("department", department),)

@@ -85,3 +85,44 @@ def fold_deltas(
         u.fields.update(d.fields)
         u.markers[d.position.marker] = max(u.markers.get(d.position.marker, -1), d.position.offset)
     return updates
+
+
+def written_counters(inc: Mapping[str, int]) -> dict[str, int]:
+    """The increments worth writing: a nested counter at zero is no counter (an increment
+    of zero would create one; compaction removes those that come back to zero). Top-level
+    counters are written even at zero: readers see them as the document's fields."""
+    return {key: n for key, n in inc.items() if n or "." not in key}
+
+
+COMPACTED = ("hotspots", "departments", "o311")
+"""Models whose nested counters count current state: they go back to zero as complaints
+move on, and a zero left behind still costs every read (FerretDB reads a document at a
+cost per key), so compaction removes them."""
+
+
+def zero_counters(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The largest nested parts of a document that hold nothing but counters at zero,
+    by path, each with its value as read: removing them with those values as the filter
+    is safe against a concurrent change (a sub-document that gained a key no longer
+    matches). Top-level fields and the offset markers stay."""
+    removals: dict[str, Any] = {}
+
+    def walk(node: Mapping[str, Any], path: str) -> bool:
+        """Whether `node` holds nothing but zero counters (and something)."""
+        parts: dict[str, Any] = {}
+        empty = True
+        for key, value in node.items():
+            at = f"{path}.{key}"
+            zero = type(value) is int and value == 0
+            if zero or (isinstance(value, Mapping) and walk(value, at)):
+                parts[at] = value
+            else:
+                empty = False
+        if not empty:
+            removals.update(parts)
+        return empty and bool(parts)
+
+    for key, value in doc.items():
+        if key not in ("_id", "applied") and isinstance(value, Mapping) and walk(value, key):
+            removals[key] = value
+    return removals

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from kandoo.events.directory import Directory
 from kandoo.events.events import status_after_wire
 from kandoo.events.geo import geohash
@@ -19,8 +21,17 @@ AWAITING_ACK = frozenset({Status.ROUTED.value, Status.TRIAGE.value, Status.REOPE
 UNCATEGORIZED = "uncategorized"
 CELL_PRECISION = 7
 AREA_PRECISION = 5
-"""Hotspot cells (geohash 7, ~150 m) are kept in documents per area (geohash 5, ~5 km):
-a map reads the few areas its view touches."""
+"""Hotspot cells (geohash 7, ~150 m) are kept in documents per area (geohash 5, ~5 km),
+one for the open complaints (`<area>|open`, as large as today's work) and one for the
+closed ones (`<area>|closed`, as large as the city's pattern of the past): a map reads the
+few areas its view touches, and the open map never reads the past."""
+
+
+def hotspot_area(cell: str, status: str) -> str:
+    """The id of the hotspot document a cell's complaints in `status` are counted in."""
+    return f"{cell[:AREA_PRECISION]}|{'open' if status in OPEN else 'closed'}"
+
+
 NEARBY_PRECISION = 7
 """Open reports near a pin ("is it one of these?") are kept per ~150 m cell: a 50 m
 circle touches at most four cells, read by id."""
@@ -63,6 +74,30 @@ def awaiting_acknowledgement(doc: Mapping[str, Any]) -> bool:
 Membership = dict[tuple[str, str], tuple[str, Any]]
 """(collection, document id) -> (field, value): where a complaint stands as a member of
 bucketed sets that queries read whole by id."""
+TIMES = frozenset({"due", "acknowledge_by", "resolve_by", "submitted_at", "updated_at"})
+
+
+def pack(record: Mapping[str, Any]) -> str:
+    """A member's line in a bucket as one JSON string: FerretDB reads a document at a cost
+    per key (decision 0010), so a bucket costs a key per member, not one per field. Times
+    are kept to the millisecond, as BSON keeps them."""
+    return orjson.dumps(
+        {
+            k: v.astimezone(UTC).isoformat(timespec="milliseconds")
+            if isinstance(v, datetime)
+            else v
+            for k, v in record.items()
+        }
+    ).decode()
+
+
+def unpack(value: str) -> dict[str, Any]:
+    """A member's line as `pack` wrote it, its times as datetimes again."""
+    record: dict[str, Any] = orjson.loads(value)
+    for key in TIMES & record.keys():
+        if record[key]:
+            record[key] = datetime.fromisoformat(record[key])
+    return record
 
 
 def memberships(doc: Mapping[str, Any] | None) -> Membership:
@@ -73,7 +108,8 @@ def memberships(doc: Mapping[str, Any] | None) -> Membership:
         return {}
     cid, dept = str(doc["_id"]), entry["department"]
     item = {k: v for k, v in entry.items() if k not in ("_id", "department")}
-    out: Membership = {("queues", f"{dept}|{day_bucket(entry['due'])}"): (f"items.{cid}", item)}
+    bucket = ("queues", f"{dept}|{day_bucket(entry['due'])}")
+    out: Membership = {bucket: (f"items.{cid}", pack(item))}
     if awaiting_acknowledgement(doc) and doc.get("submitted_at"):
         day = day_bucket(doc["submitted_at"])
         out[("waiting", f"{dept}|{day}")] = (f"items.{cid}", doc["submitted_at"])
@@ -95,13 +131,16 @@ OPEN311_FIELDS = (
 
 
 def open311_membership(doc: Mapping[str, Any] | None) -> Membership:
-    """The complaint's line in the Open311 page of the UTC hour it was submitted."""
+    """The complaint's line in the Open311 sets of the UTC day it was submitted: of its
+    kind (open or closed now), and of its kind and category (`open311_pages`)."""
     if doc is None or doc.get("defect") or not doc.get("status") or not doc.get("submitted_at"):
         return {}
     record = {k: doc.get(k) for k in OPEN311_FIELDS}
     record["photos"] = list(doc.get("photos") or [])[:1]
-    hour = hour_bucket(doc["submitted_at"])
-    return {("o311", f"h|{hour}"): (f"items.{doc['_id']}", record)}
+    line = (f"items.{doc['_id']}", pack(record))
+    kind = "open" if doc["status"] in OPEN else "closed"
+    day, category = day_bucket(doc["submitted_at"]), doc.get("category") or UNCATEGORIZED
+    return {("o311", f"h|{day}|{kind}"): line, ("o311", f"h|{day}|{kind}|{category}"): line}
 
 
 def nearby_membership(doc: Mapping[str, Any] | None) -> Membership:
@@ -122,7 +161,7 @@ def nearby_membership(doc: Mapping[str, Any] | None) -> Membership:
         "supporters": int(doc.get("supporters", 0)),
     }
     cell = geohash(location["lat"], location["lon"], NEARBY_PRECISION)
-    return {("nearby", cell): (f"items.{doc['_id']}", record)}
+    return {("nearby", cell): (f"items.{doc['_id']}", pack(record))}
 
 
 def all_memberships(doc: Mapping[str, Any] | None) -> Membership:

@@ -1,9 +1,12 @@
-"""Open311's request list as pages by the UTC hour of submission.
+"""Open311's request list as pages by the UTC day of submission.
 
-`o311` holds, per hour, the requests submitted in it (`h|YYYYMMDDHH`), and counters of
-open and closed requests per category: per day by hour (`d|YYYYMMDD`) and per month by
-day (`m|YYYYMM`). Newest first, a page reads the months of the window, the day counters
-of the days it walks through, and the hours that hold the page.
+`o311` holds the requests submitted on a day as sets by whether they are open now:
+`h|YYYYMMDD|<open|closed>` (every category) and `h|YYYYMMDD|<open|closed>|<category>`,
+each request one packed line; and counters of open and closed requests per category per
+month by day (`m|YYYYMM`). Newest first, a page reads the months of the window, the two
+days the window may cut (counted exactly from their requests), and the sets of the days
+that hold the page: of the status and category asked for only, so a narrow filter reads
+as few requests as a wide one.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kandoo.reporting.domain.documents import OPEN, hour_bucket
+from kandoo.reporting.domain.documents import hour_bucket
+
+KINDS = ("open", "closed")
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,12 @@ class Wanted:
             not self.service_code or category == self.service_code
         )
 
-    def fits(self, record: Mapping[str, Any]) -> bool:
-        kind = "open" if record.get("status") in OPEN else "closed"
-        return (not self.status or kind == self.status) and (
-            not self.service_code or record.get("category") == self.service_code
-        )
+    def sets(self, day: str) -> list[str]:
+        """The ids of the sets of `day` that hold exactly the wanted requests."""
+        kinds = [self.status] if self.status else list(KINDS)
+        if self.service_code:
+            return [f"h|{day}|{kind}|{self.service_code}" for kind in kinds]
+        return [f"h|{day}|{kind}" for kind in kinds]
 
 
 def _count(counts: Mapping[str, Any], wanted: Wanted) -> int:
@@ -51,47 +57,37 @@ class Window:
             day = (day + timedelta(days=32)).replace(day=1)
         return out
 
-    def days_with(self, months: Iterable[Mapping[str, Any]], wanted: Wanted) -> list[str]:
-        """Days of the window holding wanted requests, newest first."""
+    def days_with(
+        self, months: Iterable[Mapping[str, Any]], wanted: Wanted
+    ) -> list[tuple[str, int]]:
+        """(day, wanted requests) of the days of the window holding any, newest first. The
+        two days the window may cut (`cut_days`) count all their requests: count those
+        from the requests themselves."""
         first, last = hour_bucket(self.first)[:8], hour_bucket(self.last)[:8]
         days = []
         for doc in months:
             month = str(doc["_id"])[2:]
             for day, counts in doc.items():
                 inside = day.isdigit() and first <= f"{month}{day}" <= last
-                if inside and isinstance(counts, Mapping) and _count(counts, wanted):
-                    days.append(f"{month}{day}")
+                if inside and isinstance(counts, Mapping) and (n := _count(counts, wanted)):
+                    days.append((f"{month}{day}", n))
         return sorted(days, reverse=True)
 
-    def hours_with(
-        self, day: str, counts: Mapping[str, Any], wanted: Wanted
-    ) -> list[tuple[str, int]]:
-        """(hour, wanted requests) of a day inside the window, newest first. The two hours
-        the window may cut (`cut`) count all their requests: count those exactly."""
-        first, last = hour_bucket(self.first), hour_bucket(self.last)
-        out = []
-        for hour, inner in counts.items():
-            if isinstance(inner, Mapping) and hour.isdigit():
-                key = f"{day}{hour}"
-                if first <= key <= last and (n := _count(inner, wanted)):
-                    out.append((key, n))
-        return sorted(out, reverse=True)
-
-    def cut(self) -> set[str]:
-        return {hour_bucket(self.first), hour_bucket(self.last)}
+    def cut_days(self) -> set[str]:
+        return {hour_bucket(self.first)[:8], hour_bucket(self.last)[:8]}
 
     def holds(self, moment: datetime) -> bool:
         aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return self.first <= aware <= self.last
 
 
-def covering(hours: list[tuple[str, int]], offset: int, size: int) -> list[tuple[str, int]]:
-    """The hours (newest first, with exact counts) that hold items `offset` to
+def covering(days: list[tuple[str, int]], offset: int, size: int) -> list[tuple[str, int]]:
+    """The days (newest first, with exact counts) that hold items `offset` to
     `offset + size` of the whole list."""
     out: list[tuple[str, int]] = []
     seen = 0
-    for hour, n in hours:
+    for day, n in days:
         if seen + n > offset and seen < offset + size:
-            out.append((hour, n))
+            out.append((day, n))
         seen += n
     return out
