@@ -100,7 +100,15 @@ async def test_every_page_is_the_filtered_sorted_list_cut_in_pages(
         listed: list[str] = []
         for page in range(1, len(expected) // size + 3):
             answer = await service.service_requests(
-                r, models, [], code, start, end, status, page, size  # type: ignore[arg-type]
+                r,
+                models,
+                [],
+                code,
+                start,
+                end,
+                status,
+                page,
+                size,  # type: ignore[arg-type]
             )
             assert len(answer) <= size
             listed += [x["service_request_id"] for x in answer]
@@ -114,7 +122,15 @@ async def test_a_narrow_filter_reads_no_more_sets_than_a_page_needs(
     models.reads = 0
     start, end = T0, T0 + timedelta(days=7)
     answer = await service.service_requests(
-        r, models, [], "road", start, end, "open", 1, 5  # type: ignore[arg-type]
+        r,
+        models,
+        [],
+        "road",
+        start,
+        end,
+        "open",
+        1,
+        5,  # type: ignore[arg-type]
     )
     assert len(answer) == 5
     # the months of the window, the two days it may cut, and the days that hold the page
