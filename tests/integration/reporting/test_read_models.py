@@ -8,6 +8,7 @@ from kandoo.reporting.adapters.applier import Applier
 from kandoo.reporting.adapters.log_reader import LogReader, Window, parse_all
 from kandoo.reporting.adapters.replay import as_of, rebuild
 from kandoo.reporting.adapters.store import MODELS, ReadModels
+from kandoo.reporting.domain.documents import unpack
 from kandoo.reporting.domain.views import hotspot_counts
 from tests.conftest import Servers
 from tests.integration.reporting.conftest import Scripted, caught_up, snapshot
@@ -51,8 +52,12 @@ async def test_the_complaint_documents_hold_state_and_timeline(scripted: Scripte
 
 async def test_queues_hold_open_items_by_due_time(scripted: Scripted) -> None:
     m, ids = scripted.models, scripted.history.ids
-    queue = await m["queue"].find({}).to_list()
-    by_id = {q["_id"]: q for q in queue}
+    buckets = await m["queues"].find({}).to_list()
+    by_id = {
+        cid: {"department": b["_id"].split("|")[0], **unpack(line)}
+        for b in buckets
+        for cid, line in (b.get("items") or {}).items()
+    }
     assert ids["rerouted"] not in by_id  # resolved: off the queue
     assert ids["duplicate"] not in by_id  # follows the original
     assert by_id[ids["light"]]["department"] == "engineering"

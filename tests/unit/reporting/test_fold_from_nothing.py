@@ -49,7 +49,7 @@ def current_state_counters(projection: Projection) -> dict[tuple[str, str], Coun
     if projection.incremental:
         deltas = projection.take().deltas
         for key, u in fold_deltas(deltas, {}).items():
-            if key[0] in ("hotspots", "departments", "o311"):
+            if key[0] in ("hotspots", "departments", "qdays", "o311"):
                 out[key] = Counter(
                     {k: v for k, v in u.inc.items() if "." in k or k in ("open", "unacknowledged")}
                 )

@@ -6,45 +6,16 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from kandoo.events.directory import load_directory
 from kandoo.reporting import service
-from kandoo.reporting.adapters.applier import Parsed
-from kandoo.reporting.adapters.memory_build import MemoryBuild
-from kandoo.reporting.domain.deltas import Position
-from kandoo.reporting.settings import ReportingSettings
+from tests.unit.reporting.fakes import FakeModels, fold
 from tests.unit.reporting.history import event, routed, submitted
 
-DIRECTORY = load_directory(Path(__file__).resolve().parents[3] / "deploy/config/directory.yaml")
 T0 = datetime(2026, 5, 30, 20, 0, tzinfo=UTC)  # a window across a month's end
 CATEGORIES = ("road", "streetlight", "waste")
-
-
-class FakeModels:
-    """The two calls the read path makes, over documents in a dict."""
-
-    generation = 1
-
-    def __init__(self) -> None:
-        self.docs: dict[tuple[str, str], dict[str, Any]] = {}
-        self.reads = 0
-
-    async def insert_fresh(self, model: str, docs: list[dict[str, Any]]) -> None:
-        for doc in docs:
-            self.docs[(model, str(doc["_id"]))] = doc
-
-    async def load(self, model: str, ids: Any, fields: Any = None) -> dict[str, Any]:
-        found = {}
-        for doc_id in ids:
-            self.reads += 1
-            if (model, doc_id) in self.docs:
-                found[doc_id] = self.docs[(model, doc_id)]
-        return found
 
 
 def history(n: int) -> list[dict[str, Any]]:
@@ -63,17 +34,7 @@ def history(n: int) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 async def built() -> tuple[FakeModels, Any]:
-    build = MemoryBuild(DIRECTORY)
-    records = history(300)
-    build.apply([Parsed(body, Position("e", 0, i)) for i, body in enumerate(records)])
-    models = FakeModels()
-    fresh, _ = build.take_documents()
-    for model, docs in fresh.items():
-        await models.insert_fresh(model, docs)
-    await build.write_shared(models)  # type: ignore[arg-type]
-    settings = ReportingSettings(public_url="https://example.test")
-    r = SimpleNamespace(directory=DIRECTORY, settings=settings, clock=lambda: T0)
-    return models, r
+    return await fold(history(300), T0)
 
 
 @pytest.mark.parametrize("status", [None, "open", "closed"])

@@ -26,19 +26,20 @@ def test_leap_february_is_whole_only_to_its_29th() -> None:
 
 
 def test_cut_months_count_by_their_days_whole_ones_by_their_categories() -> None:
-    january = {
-        "c": {"road": {"submitted": 3}},
-        "d": {
-            "2026-01-10": {"submitted": 1},
-            "2026-01-20": {"submitted": 2},
-        },
-    }
-    february = {"c": {"waste": {"submitted": 5}}, "d": {"2026-02-03": {"submitted": 5}}}
+    january = {"c": {"road": {"submitted": 3}}}
+    january_days = {"d": {"2026-01-10": {"submitted": 1}, "2026-01-20": {"submitted": 2}}}
+    february = {"c": {"waste": {"submitted": 5}}}
+    february_days = {"d": {"2026-02-03": {"submitted": 5}}}
     plan = months_in("2026-01-15", "2026-02-28", KNOWN)
-    assert days_wanted(january, "2026-01-15", "2026-02-28") == ["2026-01-20"]
+    assert days_wanted(january_days, "2026-01-15", "2026-02-28") == ["2026-01-20"]
     day_docs = [{"c": {"road": {"submitted": 2}}}]  # the 20th
+    months = {"2026-01": january, "2026-02": february}
     found = collect(
-        {"2026-01": january, "2026-02": february}, day_docs, plan, "2026-01-15", "2026-02-28"
+        months, [january_days, february_days], day_docs, plan, "2026-01-15", "2026-02-28"
     )
     assert found.by_key == {"road": [{"submitted": 2}], "waste": [{"submitted": 5}]}
     assert sorted(found.by_day) == ["2026-01-20", "2026-02-03"]
+    # without the per-day counts (the public figures), the same totals
+    alone = collect(months, [], day_docs, plan, "2026-01-15", "2026-02-28")
+    assert alone.by_key == found.by_key
+    assert alone.by_day == {}

@@ -24,8 +24,11 @@ from kandoo.reporting.domain.documents import (
     NEARBY_PRECISION,
     OPEN,
     day_bucket,
+    month_of,
+    tracking_bucket,
     unpack,
 )
+from kandoo.reporting.domain.paging import before, covering
 from kandoo.reporting.domain.queues import QueueBuckets
 
 OPEN311_MAX_RANGE = timedelta(days=90)
@@ -70,8 +73,10 @@ async def complaint(m: ReadModels, complaint_id: str, who: Caller) -> dict[str, 
 
 async def tracked(m: ReadModels, tracking_code: str) -> dict[str, Any]:
     """The public view of a complaint, by the code the reporter was given."""
-    link = await m["tracking"].find_one({"_id": tracking_code.strip().upper()})
-    doc = link and await m["complaints"].find_one({"_id": link["complaint_id"]})
+    code = tracking_code.strip().upper()
+    link = await m["tracking"].find_one({"_id": tracking_bucket(code)}) or {}
+    cid = (link.get("codes") or {}).get(code)
+    doc = cid and await m["complaints"].find_one({"_id": cid})
     if not doc:
         raise NotFound(tracking_code)
     return views.public(doc, await _told(m, doc["_id"]), await _followers(m, doc["_id"]))
@@ -90,25 +95,35 @@ async def health(r: Reporting, m: ReadModels) -> list[dict[str, Any]]:
 
 
 async def _waiting_figures(m: ReadModels, counters: Doc, code: str, now: datetime) -> views.Waiting:
-    buckets = QueueBuckets.of(counters)
-    overdue = await _overdue(m, buckets, code, now, lambda key: True)
-    hours = sorted(h for h, n in (counters.get("w") or {}).items() if n > 0)
+    months = sorted(x for x, n in (counters.get("w") or {}).items() if n > 0)
     oldest = None
-    if hours:
-        doc = await m["waiting"].find_one({"_id": f"{code}|{hours[0]}"}) or {}
+    if months:  # the oldest month waiting, its oldest day, that day's items
+        days = (await _days_of(m, code, months[0])).get("w") or {}
+        first = min((d for d, n in days.items() if n > 0), default=None)
+        doc = (first and await m["waiting"].find_one({"_id": f"{code}|{first}"})) or {}
         oldest = min((doc.get("items") or {}).values(), default=None)
+    overdue = await _overdue(m, QueueBuckets.of(counters), code, now, lambda key: True)
     return views.Waiting(sum(n for n in (counters.get("w") or {}).values()), overdue, oldest)
 
 
+async def _days_of(m: ReadModels, code: str, month: str) -> Doc:
+    """A department's counters of one month by day (`qdays`)."""
+    return await m["qdays"].find_one({"_id": f"{code}|{month}"}) or {}
+
+
 async def _overdue(
-    m: ReadModels, buckets: QueueBuckets, code: str, now: datetime, wanted: Callable[[str], bool]
+    m: ReadModels, months: QueueBuckets, code: str, now: datetime, wanted: Callable[[str], bool]
 ) -> int:
-    """Open items due before `now`: whole buckets by their counts, the day now due read."""
-    current = day_bucket(now)
-    count = sum(buckets.count(b, wanted) for b in buckets.ordered() if b < current)
-    if buckets.count(current, wanted):
-        items = await _bucket_items(m, code, current)
-        count += sum(1 for i in items if wanted(i["key"]) and i["due"] and i["due"] < now)
+    """Open items due before `now`: whole months and days by their counts, the day now
+    due read."""
+    today = day_bucket(now)
+    count = sum(months.count(x, wanted) for x in months.ordered() if x < month_of(today))
+    if months.count(month_of(today), wanted):
+        days = QueueBuckets.of(await _days_of(m, code, month_of(today)))
+        count += sum(days.count(d, wanted) for d in days.ordered() if d < today)
+        if days.count(today, wanted):
+            items = await _bucket_items(m, code, today)
+            count += sum(1 for i in items if wanted(i["key"]) and i["due"] and i["due"] < now)
     return count
 
 
@@ -134,9 +149,9 @@ async def queue(
     """A department's open items, most urgent first: the counters say which due-day
     buckets hold the page, and only those are read (skipped pages cost nothing)."""
     counters = await m["departments"].find_one({"_id": department}) or {}
-    buckets = QueueBuckets.of(counters)
+    months = QueueBuckets.of(counters)
     now = r.clock()
-    current = day_bucket(now)
+    today = day_bucket(now)
 
     def wanted(key: str) -> bool:
         got_status, got_category = key.split("|", 1)
@@ -146,29 +161,50 @@ async def queue(
         late = bool(item.get("due") and item["due"] < now)
         return wanted(item["key"]) and (overdue is None or late == overdue)
 
-    mixed: list[dict[str, Any]] = []
-    if overdue is not None and buckets.count(current, wanted):
-        mixed = [i for i in await _bucket_items(m, department, current) if fits(i)]
-    counts: list[tuple[str, int]] = []
-    for b in buckets.ordered():
-        if overdue is not None and b != current and (b < current) != overdue:
-            continue
-        n = len(mixed) if overdue is not None and b == current else buckets.count(b, wanted)
-        if n:
-            counts.append((b, n))
+    def day_counts(days: QueueBuckets, mixed: int) -> list[tuple[str, int]]:
+        out = []
+        for day in days.ordered():
+            if overdue is not None and day != today and (day < today) != overdue:
+                continue
+            if n := mixed if overdue is not None and day == today else days.count(day, wanted):
+                out.append((day, n))
+        return out
+
+    # Units of paging: months by their counts; the month of today by day when overdue is
+    # asked (today's items are counted from the bucket: some are late, some not yet).
+    by_day: dict[str, list[tuple[str, int]]] = {}
+    if overdue is not None and months.count(month_of(today), wanted):
+        days = QueueBuckets.of(await _days_of(m, department, month_of(today)))
+        mixed = 0
+        if days.count(today, wanted):
+            mixed = sum(1 for i in await _bucket_items(m, department, today) if fits(i))
+        by_day[month_of(today)] = day_counts(days, mixed)
+    units: list[tuple[str, int]] = []
+    for month in months.ordered():
+        if month in by_day:
+            units += by_day[month]
+        elif (overdue is None or (month < month_of(today)) == overdue) and (
+            n := months.count(month, wanted)
+        ):
+            units.append((month, n))
     start = (page - 1) * page_size
-    needed, seen = [], 0
-    for b, n in counts:
-        if seen + n > start and seen < start + page_size:
-            needed.append(b)
-        seen += n
-    first_skipped = sum(n for b, n in counts if needed and b < needed[0])
-    loaded = await asyncio.gather(*(_bucket_items(m, department, b) for b in needed))
+    chosen = covering(units, start, page_size)
+    skipped = before(units, chosen)
+    # the chosen months' days, then the days that hold the page
+    wide = [unit for unit, _ in chosen if len(unit) == 6]
+    found = await asyncio.gather(*(_days_of(m, department, month) for month in wide))
+    expanded = {
+        month: day_counts(QueueBuckets.of(doc), 0) for month, doc in zip(wide, found, strict=True)
+    }
+    days_chosen = [d for unit, n in chosen for d in expanded.get(unit, [(unit, n)])]
+    needed = covering(days_chosen, start - skipped, page_size)
+    loaded = await asyncio.gather(*(_bucket_items(m, department, day) for day, _ in needed))
     items = sorted(
         (i for found in loaded for i in found if fits(i)),
         key=lambda i: (i.get("due") or datetime.max.replace(tzinfo=UTC), i["_id"]),
     )
-    begin = start - first_skipped
+    begin = start - skipped - before(days_chosen, needed)
+    seen = sum(n for _, n in units)
     return {
         "department": department,
         "total": seen,
@@ -178,29 +214,38 @@ async def queue(
     }
 
 
-async def _collect(m: ReadModels, owner: str, first: str, last: str) -> statistics.Collected:
-    """The counts of `owner` (a department, or `*` for the city) between two days."""
+async def _collect(
+    m: ReadModels, owner: str, first: str, last: str, per_day: bool
+) -> statistics.Collected:
+    """The counts of `owner` (a department, or `*` for the city) between two days; per
+    day too when `per_day`."""
     known = await m["stats"].find_one({"_id": f"{owner}|months"}) or {}
     plan = statistics.months_in(first, last, known.get("months") or {})
-    months = await m.load("stats", [f"{owner}|{month}" for month in plan.months])
-    by_month = {doc_id.split("|", 1)[1]: doc for doc_id, doc in months.items()}
-    cut = [
+    whole = [month for month in plan.months if month in plan.whole]
+    cut = [month for month in plan.months if month not in plan.whole]
+    months, month_days = await asyncio.gather(
+        m.load("stats", [f"{owner}|{month}" for month in whole]),
+        m.load("stats", [f"{owner}|{month}|days" for month in (plan.months if per_day else cut)]),
+    )
+    days_of = {doc_id.split("|")[1]: doc for doc_id, doc in month_days.items()}
+    wanted = [
         f"{owner}|{day}"
-        for month, doc in by_month.items()
-        if month not in plan.whole
-        for day in statistics.days_wanted(doc, first, last)
+        for month in cut
+        for day in statistics.days_wanted(days_of.get(month, {}), first, last)
     ]
-    days = (await m.load("stats", cut)).values()
-    return statistics.collect(by_month, days, plan, first, last)
+    days = (await m.load("stats", wanted)).values()
+    by_month = {doc_id.split("|", 1)[1]: doc for doc_id, doc in months.items()}
+    shown = month_days.values() if per_day else []
+    return statistics.collect(by_month, shown, days, plan, first, last)
 
 
 async def department_stats(m: ReadModels, department: str, first: str, last: str) -> dict[str, Any]:
-    found = await _collect(m, department, first, last)
+    found = await _collect(m, department, first, last, per_day=True)
     return {"department": department, "from": first, "to": last, **views.stats(found)}
 
 
 async def public_stats(m: ReadModels, first: str, last: str) -> dict[str, Any]:
-    found = await _collect(m, "*", first, last)
+    found = await _collect(m, "*", first, last, per_day=False)
     return {"from": first, "to": last, **views.public_stats(found)}
 
 
@@ -343,7 +388,7 @@ async def service_requests(
     cut = [day for day, _ in days if day in window.cut_days()]
     read = dict(zip(cut, await asyncio.gather(*map(requests_of, cut)), strict=True))
     days = [(day, len(read[day]) if day in read else n) for day, n in days]
-    chosen = open311_pages.covering(days, offset, page_size)
+    chosen = covering(days, offset, page_size)
     more = [day for day, _ in chosen if day not in read]
     read.update(zip(more, await asyncio.gather(*map(requests_of, more)), strict=True))
     listed = sorted(
@@ -351,7 +396,7 @@ async def service_requests(
         key=lambda d: (d["submitted_at"], d["_id"]),
         reverse=True,
     )
-    begin = offset - sum(n for day, n in days if chosen and day > chosen[0][0])
+    begin = offset - before(days, chosen)
     url = r.settings.public_url
     return [views.open311(d, r.directory, url) for d in listed[begin : begin + page_size]]
 

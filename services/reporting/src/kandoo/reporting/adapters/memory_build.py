@@ -11,7 +11,7 @@ from kandoo.events.directory import Directory
 from kandoo.reporting.adapters.applier import Parsed
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.domain.deltas import UNSET, Update, written_counters
-from kandoo.reporting.domain.documents import all_memberships, queue_entry
+from kandoo.reporting.domain.documents import all_memberships, tracking_bucket
 from kandoo.reporting.domain.projection import Applied, Projection
 from kandoo.runtime.mongo import bulk
 
@@ -64,27 +64,33 @@ class MemoryBuild:
             elif projection.apply(p.body, p.position) is Applied.APPLIED:
                 applied += 1
                 self.touched[str(p.body["subject"])] = None
-        for d in projection.take().deltas:
-            u = self.shared.get((d.collection, d.doc_id))
+        shared = self.shared
+        for d in projection.take().deltas:  # the hot loop of a rebuild: no call not needed
+            key = (d.collection, d.doc_id)
+            u = shared.get(key)
             if u is None:
-                u = self.shared[(d.collection, d.doc_id)] = Update()
-            for k, v in d.inc.items():
-                u.inc[k] += v
-            u.on_insert.update(d.on_insert)
+                u = shared[key] = Update()
+            if d.inc:
+                inc = u.inc
+                for k, v in d.inc.items():
+                    inc[k] = inc.get(k, 0) + v
+            if d.on_insert:
+                u.on_insert.update(d.on_insert)
             for k, v in d.add_to_set.items():
                 values = u.add_to_set.setdefault(k, [])
                 if v not in values:
                     values.append(v)
             for k, v in d.push.items():
                 u.push.setdefault(k, []).append(v)
-            u.fields.update(d.fields)
+            if d.fields:
+                u.fields.update(d.fields)
         return applied
 
     def take_documents(self) -> tuple[dict[str, list[Doc]], dict[str, list[Doc]]]:
-        """Complaint, queue and tracking documents changed since the last call: (new ones,
+        """Complaint documents changed since the last call: (new ones,
         ones written before, to replace), by model."""
-        fresh: dict[str, list[Doc]] = {"complaints": [], "queue": [], "tracking": []}
-        again: dict[str, list[Doc]] = {"complaints": [], "queue": [], "tracking": []}
+        fresh: dict[str, list[Doc]] = {"complaints": []}
+        again: dict[str, list[Doc]] = {"complaints": []}
         for cid in self.touched:
             doc = self.projection.docs.get(cid)
             if doc is None:
@@ -96,12 +102,11 @@ class MemoryBuild:
             # while events are keyed by complaint - it would fold as a sequence gap.)
             del self.projection.docs[cid]
             into["complaints"].append(doc)
-            if (q := queue_entry(doc)) is not None:
-                into["queue"].append(q)
             for (model, doc_id), (name, value) in all_memberships(doc).items():
                 self.shared.setdefault((model, doc_id), Update()).fields[name] = value
-            if "tracking_code" in doc:
-                into["tracking"].append({"_id": doc["tracking_code"], "complaint_id": cid})
+            if code := doc.get("tracking_code"):  # the first complaint keeps a taken code
+                bucket = self.shared.setdefault(("tracking", tracking_bucket(code)), Update())
+                bucket.fields.setdefault(f"codes.{code}", cid)
         self.touched = {}
         return fresh, again
 
@@ -121,9 +126,7 @@ async def write_documents(
     models: ReadModels, fresh: dict[str, list[Doc]], again: dict[str, list[Doc]]
 ) -> None:
     # A complaint met again in a later partition (never, while routing keys events by
-    # complaint) would hold a stale queue entry: replace whole, and drop a closed one's.
-    for doc in again["complaints"]:
-        await models["queue"].delete_one({"_id": doc["_id"]})
+    # complaint) is replaced whole.
     for model, docs in again.items():
         await bulk(models[model], [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs])
     for model, docs in fresh.items():

@@ -5,8 +5,8 @@ readers use. A rebuild fills generation N+1 while N serves, then flips `meta.cur
 one single-document write: readers move over at once, and the old set is dropped.
 
 Writes follow the order that makes a crash harmless without transactions (FerretDB has
-none): shared counters first (each guarded by per-partition offset markers), then queue
-entries (whole documents), then complaint documents, whose `version` is the commit mark.
+none): shared documents first (each guarded by per-partition offset markers), then
+tracking codes, then complaint documents, whose `version` is the commit mark.
 Bulk writes go in chunks of 50, one at a time (docs/decisions/0004).
 """
 
@@ -18,12 +18,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import DeleteOne, ReplaceOne, UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from kandoo.reporting.domain.deltas import UNSET, Update, written_counters
+from kandoo.reporting.domain.documents import tracking_bucket
 from kandoo.reporting.domain.projection import Changes
 from kandoo.runtime.mongo import bulk, chunks
 
@@ -31,8 +32,8 @@ Doc = dict[str, Any]
 MODELS = (
     "complaints",
     "tracking",
-    "queue",
     "queues",
+    "qdays",
     "waiting",
     "o311",
     "nearby",
@@ -111,24 +112,29 @@ class ReadModels:
             by_model.setdefault(model, []).append(update_op(doc_id, u))
         for model, ops in by_model.items():
             await bulk(self[model], ops)
-        queue_ops: list[Any] = [
-            ReplaceOne({"_id": cid}, entry, upsert=True)
-            if entry is not None
-            else DeleteOne({"_id": cid})
-            for cid, entry in changes.queue.items()
-        ]
-        await bulk(self["queue"], queue_ops)
-        await bulk(
-            self["tracking"],
-            [
-                ReplaceOne({"_id": code}, {"complaint_id": cid}, upsert=True)
-                for code, cid in changes.tracking.items()
-            ],
-        )
+        await self.add_codes(changes.tracking)
         await bulk(
             self["complaints"],
             [ReplaceOne({"_id": cid}, doc, upsert=True) for cid, doc in changes.complaints.items()],
         )
+
+    async def add_codes(self, codes: Mapping[str, str]) -> None:
+        """Tracking codes to their complaints; a code already taken keeps its first
+        complaint (codes are not yet unique: issue 23)."""
+        ops = [
+            UpdateOne(
+                {"_id": tracking_bucket(code), f"codes.{code}": {"$exists": False}},
+                {"$set": {f"codes.{code}": cid}},
+                upsert=True,
+            )
+            for code, cid in codes.items()
+        ]
+        try:
+            await bulk(self["tracking"], ops)
+        except BulkWriteError as exc:  # the upsert of a taken code meets the bucket's _id
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]):
+                raise
+            log.warning("%d tracking codes already taken", len(exc.details["writeErrors"]))
 
     async def insert_fresh(self, model: str, docs: Sequence[Doc]) -> None:
         """Documents into an empty collection of a new generation (rebuilds). Inserts hold
@@ -138,19 +144,7 @@ class ReadModels:
 
         async def one(part: Sequence[Doc]) -> None:
             async with gate:
-                try:
-                    await self[model].insert_many(list(part), ordered=False)
-                except BulkWriteError as exc:
-                    if model != "tracking" or any(
-                        e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]
-                    ):
-                        raise
-                    # Tracking codes are not yet unique (issue 23): a code two complaints
-                    # share finds the first; the rest of the chunk is in.
-                    log.warning(
-                        "%d tracking codes shared by two complaints",
-                        len(exc.details["writeErrors"]),
-                    )
+                await self[model].insert_many(list(part), ordered=False)
 
         await asyncio.gather(*[one(part) for part in chunks(docs, 500)])
 

@@ -16,6 +16,7 @@ from kandoo.reporting.domain.documents import (
     day_bucket,
     hotspot_area,
     hour_bucket,
+    month_of,
     queue_entry,
 )
 
@@ -24,17 +25,19 @@ def stats_deltas(
     department: str, category: str, day: str, inc: Mapping[str, int], pos: Position
 ) -> list[Delta]:
     """One counted fact in the statistics documents a range query reads by id: the
-    department's and the city's month (per category, and per day) and day (per category),
-    and the lists of months that hold any (`stats_months`)."""
+    department's and the city's month (per category), month by day (`<month>|days`) and
+    day (per category), and the lists of months that hold any (`stats_months`)."""
     month = day[:7]
     per_category = {f"c.{category}.{k}": v for k, v in inc.items()}
     per_day = {f"d.{day}.{k}": v for k, v in inc.items()}
     city = {f"c.{department}.{category}.{k}": v for k, v in inc.items()}
-    dept = (("department", department),)
+    dept = {"department": department}
     return [
-        Delta("stats", f"{department}|{month}", pos, {**per_category, **per_day}, dict(dept)),
-        Delta("stats", f"{department}|{day}", pos, per_category, {"department": department}),
-        Delta("stats", f"*|{month}", pos, {**city, **per_day}, {"department": "*"}),
+        Delta("stats", f"{department}|{month}", pos, per_category, dict(dept)),
+        Delta("stats", f"{department}|{month}|days", pos, per_day, dict(dept)),
+        Delta("stats", f"{department}|{day}", pos, per_category, dict(dept)),
+        Delta("stats", f"*|{month}", pos, city, {"department": "*"}),
+        Delta("stats", f"*|{month}|days", pos, dict(per_day), {"department": "*"}),
         Delta("stats", f"*|{day}", pos, city, {"department": "*"}),
         Delta("stats", f"{department}|months", pos, {f"months.{month}": 1}, dict(dept)),
         Delta("stats", "*|months", pos, {f"months.{month}": 1}, {"department": "*"}),
@@ -83,7 +86,12 @@ def counts(state: State | None) -> dict[Contribution, int]:
         out[("departments", department, "open", dept)] = 1
         if status in AWAITING_ACK:
             out[("departments", department, "unacknowledged", dept)] = 1
-        out[("departments", department, f"q.{due}.{status}|{category}", dept)] = 1
+        # By due month in the department's document, by due day in the month's (`qdays`):
+        # the department's document stays as small as the months that hold open work.
+        month = month_of(due)
+        out[("departments", department, f"q.{month}.{status}|{category}", dept)] = 1
+        out[("qdays", f"{department}|{month}", f"q.{due}.{status}|{category}", dept)] = 1
         if waiting is not None:
-            out[("departments", department, f"w.{waiting}", dept)] = 1
+            out[("departments", department, f"w.{month_of(waiting)}", dept)] = 1
+            out[("qdays", f"{department}|{month_of(waiting)}", f"w.{waiting}", dept)] = 1
     return out

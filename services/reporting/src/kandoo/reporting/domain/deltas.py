@@ -94,7 +94,7 @@ def written_counters(inc: Mapping[str, int]) -> dict[str, int]:
     return {key: n for key, n in inc.items() if n or "." not in key}
 
 
-COMPACTED = ("hotspots", "departments", "o311")
+COMPACTED = ("hotspots", "departments", "qdays", "o311")
 """Models whose nested counters count current state: they go back to zero as complaints
 move on, and a zero left behind still costs every read (FerretDB reads a document at a
 cost per key), so compaction removes them."""

@@ -4,6 +4,7 @@ functions of the complaint alone and are written whole."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +36,9 @@ def hotspot_area(cell: str, status: str) -> str:
 NEARBY_PRECISION = 7
 """Open reports near a pin ("is it one of these?") are kept per ~150 m cell: a 50 m
 circle touches at most four cells, read by id."""
-PRIVATE_DATA = ("reporter", "reporter_token_hash", "description", "supporter", "supporter_key")
+PRIVATE_DATA = frozenset(
+    {"reporter", "reporter_token_hash", "description", "supporter", "supporter_key"}
+)
 """Event fields never copied into the timeline."""
 
 
@@ -64,6 +67,11 @@ def day_bucket(moment: datetime | None) -> str:
     by day, not hour: FerretDB reads a document at ~15 us per key, so the counters that
     index them must stay small (decision 0010)."""
     return moment.astimezone(UTC).strftime("%Y%m%d") if moment else NO_DUE
+
+
+def month_of(day: str) -> str:
+    """The month (YYYYMM) of a day bucket; NO_DUE stays itself."""
+    return day if day == NO_DUE else day[:6]
 
 
 def awaiting_acknowledgement(doc: Mapping[str, Any]) -> bool:
@@ -162,6 +170,16 @@ def nearby_membership(doc: Mapping[str, Any] | None) -> Membership:
     }
     cell = geohash(location["lat"], location["lon"], NEARBY_PRECISION)
     return {("nearby", cell): (f"items.{doc['_id']}", pack(record))}
+
+
+TRACKING_BUCKETS = 4096
+
+
+def tracking_bucket(code: str) -> str:
+    """The id of the document that maps a tracking code to its complaint: codes are kept
+    in 4,096 documents of `codes.<code>` (a few hundred codes each at a million
+    complaints) rather than a document each, which a rebuild would insert one by one."""
+    return f"{zlib.crc32(code.encode()) % TRACKING_BUCKETS:03x}"
 
 
 def all_memberships(doc: Mapping[str, Any] | None) -> Membership:

@@ -79,15 +79,3 @@ class Window:
     def holds(self, moment: datetime) -> bool:
         aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return self.first <= aware <= self.last
-
-
-def covering(days: list[tuple[str, int]], offset: int, size: int) -> list[tuple[str, int]]:
-    """The days (newest first, with exact counts) that hold items `offset` to
-    `offset + size` of the whole list."""
-    out: list[tuple[str, int]] = []
-    seen = 0
-    for day, n in days:
-        if seen + n > offset and seen < offset + size:
-            out.append((day, n))
-        seen += n
-    return out

@@ -1,8 +1,8 @@
 """The read models as a fold of events: pure, in memory, no database.
 
 `Projection.apply` takes one event (the envelope's JSON, as on the wire) and updates
-- the complaint document (current state, timeline, due times) and its queue entry, which
-  are functions of the complaint alone and are written whole;
+- the complaint document (current state, timeline, due times), a function of the
+  complaint alone, written whole;
 - shared counters (daily stats, hotspots, department health, followers of an original),
   which many complaints add to. Each change to a shared document is a `Delta` tagged with
   the Kafka position of the event that caused it, so a writer can apply every delta once
@@ -38,7 +38,6 @@ from kandoo.reporting.domain.documents import (
     evolve_document,
     local_day,
     parse_time,
-    queue_entry,
 )
 
 COUNTED = frozenset(
@@ -64,14 +63,13 @@ class Changes:
     """What a batch changed: whole documents to write, queue entries, shared deltas."""
 
     complaints: dict[str, dict[str, Any]] = field(default_factory=dict)
-    queue: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # None: remove
     tracking: dict[str, str] = field(default_factory=dict)  # tracking code -> complaint id
     deltas: list[Delta] = field(default_factory=list)
     applied: Counter[str] = field(default_factory=Counter)
     gaps: list[tuple[str, int, int]] = field(default_factory=list)  # (id, expected, got)
 
     def __bool__(self) -> bool:
-        return bool(self.complaints or self.queue or self.deltas)
+        return bool(self.complaints or self.deltas)
 
 
 class Projection:
@@ -121,7 +119,6 @@ class Projection:
             self._state_deltas(old, new, pos)
             self._membership_deltas(old, new, pos)
             self.changes.complaints[cid] = new
-            self.changes.queue[cid] = queue_entry(new)
         else:
             state = self.last[cid] = state_of(new)
             self.passed.setdefault(cid, set()).add(state)

@@ -1,5 +1,8 @@
-"""A department's queue as its counters document holds it: open items per due-day
-bucket, by status and category (`q.<bucket>.<status>|<category>`)."""
+"""A department's queue as its counters hold it: open items by status and category per
+due month in the department's document (`q.<YYYYMM>.<status>|<category>`), per due day in
+the month's `qdays/<dept>|<YYYYMM>` (`q.<YYYYMMDD>.<status>|<category>`); the items
+themselves in `queues/<dept>|<YYYYMMDD>`. Items awaiting acknowledgement are counted the
+same way by the day they were submitted (`w.<month>`, `w.<day>`)."""
 
 from __future__ import annotations
 

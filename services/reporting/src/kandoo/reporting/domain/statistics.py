@@ -1,9 +1,10 @@
 """Statistics over any range of days from month and day documents, read by id.
 
-A department's (or the city's, `*`) month document holds its counts per category and per
-day; its day documents per category; `<dept>|months` lists the months that hold any. A
-range reads the months with data in it and, for a month the range cuts, that month's days
-with data: never more than the range, never the history.
+A department's (or the city's, `*`) month document holds its counts per category, its
+`<month>|days` document the month's counts per day, its day documents per category;
+`<dept>|months` lists the months that hold any. A range reads the months with data in it
+and, for a month the range cuts, which of its days hold data and those days; the counts
+per day only when the answer shows them: never more than the range, never the history.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def _month_end(month: str) -> str:
     return (following - timedelta(days=1)).isoformat()
 
 
-def days_wanted(month_doc: Counts, first: str, last: str) -> list[str]:
-    """The days of a month document inside the range that hold data."""
-    return sorted(d for d in (month_doc.get("d") or {}) if first <= d <= last)
+def days_wanted(month_days: Counts, first: str, last: str) -> list[str]:
+    """The days of a month's `days` document inside the range that hold data."""
+    return sorted(d for d in (month_days.get("d") or {}) if first <= d <= last)
 
 
 @dataclass
@@ -62,12 +63,19 @@ class Collected:
 
 
 def collect(
-    months: Mapping[str, Counts], days: Iterable[Counts], plan: Plan, first: str, last: str
+    months: Mapping[str, Counts],
+    month_days: Iterable[Counts],
+    days: Iterable[Counts],
+    plan: Plan,
+    first: str,
+    last: str,
 ) -> Collected:
-    """Per-category counts from whole months and from the days of cut months."""
+    """Per-category counts from whole months and from the days of cut months; per-day
+    counts from the months' `days` documents given."""
     out = Collected()
-    for month, doc in months.items():
+    for doc in month_days:
         out.add_days(doc.get("d") or {}, first, last)
+    for month, doc in months.items():
         if month in plan.whole:
             out.add(doc.get("c") or {})
     for doc in days:

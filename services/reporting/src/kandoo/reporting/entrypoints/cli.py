@@ -117,7 +117,8 @@ def _main(argv: list[str] | None) -> int:
             note = ""
             if args.department:
                 models = await r.models()
-                n = await models["queue"].count_documents({"department": args.department})
+                found = await models["departments"].find_one({"_id": args.department})
+                n = int((found or {}).get("open", 0))
                 note = f"; {args.department}: {n} open in its queue"
             return (
                 f"generation {result.generation}: {result.events} events "
