@@ -11,7 +11,7 @@ import pytest
 from kandoo.events.auth import issue_token
 from kandoo.events.values import Actor, Role
 from kandoo.reporting.entrypoints.app import create_app
-from kandoo.reporting.entrypoints.schemas import Hotspots
+from kandoo.reporting.entrypoints.schemas import DepartmentStats, Hotspots, PublicStats
 from tests.integration.reporting.conftest import ENGINEERING, PUBLIC_HEALTH, SECRET, Scripted
 
 ANALYST = Actor(id="analyst-1", role=Role.ANALYST)
@@ -96,6 +96,7 @@ async def test_department_statistics_and_health(api: httpx.AsyncClient) -> None:
         params={"from": "2000-01-01", "to": "2100-01-01"},
         headers=bearer(ANALYST),
     )
+    DepartmentStats.model_validate(stats.json())  # the published model (not validated by the route)
     totals = stats.json()["totals"]
     assert (totals["acknowledged"], totals["resolved"]) == (2, 2)
     assert totals["time_to_resolve_min"]["p50"] is not None
@@ -122,6 +123,7 @@ async def test_public_statistics_and_hotspots(api: httpx.AsyncClient) -> None:
     public = (
         await api.get("/v1/stats/public", params={"from": "2000-01-01", "to": "2100-01-01"})
     ).json()
+    PublicStats.model_validate(public)
     assert public["totals"]["submitted"] == 4
     assert public["departments"]["public_health"]["by_category"]["waste"]["resolved"] == 2
     spots = (await api.get("/v1/hotspots")).json()

@@ -214,8 +214,20 @@ async def queue(
     }
 
 
+async def _stats(r: Reporting, m: ReadModels, ids: list[str]) -> dict[str, Doc]:
+    """Statistics documents by id: this month's read now, those of past months from memory
+    (a past month changes only when a report of it is routed late, from triage: its figures
+    may be `stats_history_max_age_s` behind)."""
+    this_month = r.clock().astimezone(r.directory.municipality.zone).strftime("%Y-%m")
+    past = [i for i in ids if i.split("|")[1][:7] < this_month]
+    now = [i for i in ids if i.split("|")[1][:7] >= this_month]
+    age = r.settings.stats_history_max_age_s
+    old, new = await asyncio.gather(r.memory.load(m, "stats", past, age), m.load("stats", now))
+    return {**old, **new}
+
+
 async def _collect(
-    m: ReadModels, owner: str, first: str, last: str, per_day: bool
+    r: Reporting, m: ReadModels, owner: str, first: str, last: str, per_day: bool
 ) -> statistics.Collected:
     """The counts of `owner` (a department, or `*` for the city) between two days; per
     day too when `per_day`."""
@@ -224,8 +236,8 @@ async def _collect(
     whole = [month for month in plan.months if month in plan.whole]
     cut = [month for month in plan.months if month not in plan.whole]
     months, month_days = await asyncio.gather(
-        m.load("stats", [f"{owner}|{month}" for month in whole]),
-        m.load("stats", [f"{owner}|{month}|days" for month in (plan.months if per_day else cut)]),
+        _stats(r, m, [f"{owner}|{month}" for month in whole]),
+        _stats(r, m, [f"{owner}|{month}|days" for month in (plan.months if per_day else cut)]),
     )
     days_of = {doc_id.split("|")[1]: doc for doc_id, doc in month_days.items()}
     wanted = [
@@ -233,19 +245,21 @@ async def _collect(
         for month in cut
         for day in statistics.days_wanted(days_of.get(month, {}), first, last)
     ]
-    days = (await m.load("stats", wanted)).values()
+    days = (await _stats(r, m, wanted)).values()
     by_month = {doc_id.split("|", 1)[1]: doc for doc_id, doc in months.items()}
     shown = month_days.values() if per_day else []
     return statistics.collect(by_month, shown, days, plan, first, last)
 
 
-async def department_stats(m: ReadModels, department: str, first: str, last: str) -> dict[str, Any]:
-    found = await _collect(m, department, first, last, per_day=True)
+async def department_stats(
+    r: Reporting, m: ReadModels, department: str, first: str, last: str
+) -> dict[str, Any]:
+    found = await _collect(r, m, department, first, last, per_day=True)
     return {"department": department, "from": first, "to": last, **views.stats(found)}
 
 
-async def public_stats(m: ReadModels, first: str, last: str) -> dict[str, Any]:
-    found = await _collect(m, "*", first, last, per_day=False)
+async def public_stats(r: Reporting, m: ReadModels, first: str, last: str) -> dict[str, Any]:
+    found = await _collect(r, m, "*", first, last, per_day=False)
     return {"from": first, "to": last, **views.public_stats(found)}
 
 
@@ -374,7 +388,7 @@ async def service_requests(
         raise BadRange("start_date")
     wanted = open311_pages.Wanted(status, service_code)
     window = open311_pages.Window(first, last)
-    months = await m.load("o311", [f"m|{x}" for x in window.months()])
+    months = await m.load("o311", wanted.months(window.months()))
     offset = (page - 1) * page_size
 
     async def requests_of(day: str) -> list[Doc]:

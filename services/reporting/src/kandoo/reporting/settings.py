@@ -25,6 +25,9 @@ class ReportingSettings(ServiceSettings):
     """How old the open complaints' hotspots may be when served: the areas' documents are
     kept in memory and refreshed in the background when a reader finds them older (0: read
     them every time)."""
+    stats_history_max_age_s: float = 600.0
+    """How old the statistics of past months may be when served from memory (they change
+    only when a report of a past month is routed late, from triage; 0: read every time)."""
     hotspot_history_max_age_s: float = 60.0
     """The same for the closed complaints' hotspots (the map's "all"), which change only
     when a complaint closes or reopens."""

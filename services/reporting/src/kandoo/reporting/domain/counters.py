@@ -76,9 +76,10 @@ def counts(state: State | None) -> dict[Contribution, int]:
         return {}
     cell, category, status, department, due, waiting, submitted = state
     out: dict[Contribution, int] = {}
-    if submitted is not None:  # Open311's counts per month by day
-        kind = f"{'open' if status in OPEN else 'closed'}|{category}"
-        out[("o311", f"m|{submitted[:6]}", f"{submitted[6:8]}.{kind}", ())] = 1
+    if submitted is not None:  # Open311's counts per month by day, and per category too
+        kind, month, day = "open" if status in OPEN else "closed", submitted[:6], submitted[6:8]
+        out[("o311", f"m|{month}", f"{day}.{kind}", ())] = 1
+        out[("o311", f"m|{month}|{category}", f"{day}.{kind}", ())] = 1
     area = hotspot_area(cell, status)
     out[("hotspots", area, f"{cell}.{category}.{status}", (("area", area),))] = 1
     if department and status in OPEN:

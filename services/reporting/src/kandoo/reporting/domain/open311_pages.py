@@ -2,11 +2,11 @@
 
 `o311` holds the requests submitted on a day as sets by whether they are open now:
 `h|YYYYMMDD|<open|closed>` (every category) and `h|YYYYMMDD|<open|closed>|<category>`,
-each request one packed line; and counters of open and closed requests per category per
-month by day (`m|YYYYMM`). Newest first, a page reads the months of the window, the two
-days the window may cut (counted exactly from their requests), and the sets of the days
-that hold the page: of the status and category asked for only, so a narrow filter reads
-as few requests as a wide one.
+each request one packed line; and counters of open and closed requests per month by day,
+of every category (`m|YYYYMM`) and of each (`m|YYYYMM|<category>`). Newest first, a page
+reads the months of the window, the two days the window may cut (counted exactly from
+their requests), and the sets of the days that hold the page: of the status and category
+asked for only, so a narrow filter reads as few requests as a wide one.
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ class Wanted:
     status: str | None  # "open" | "closed"
     service_code: str | None
 
-    def key(self, key: str) -> bool:
-        """Whether a counter key `<open|closed>|<category>` is wanted."""
-        kind, category = key.split("|", 1)
-        return (not self.status or kind == self.status) and (
-            not self.service_code or category == self.service_code
-        )
+    def key(self, kind: str) -> bool:
+        """Whether a day's counter `open` or `closed` is wanted."""
+        return not self.status or kind == self.status
+
+    def months(self, months: list[str]) -> list[str]:
+        """The ids of the month counters to read: of the category asked for, or of all."""
+        if self.service_code:
+            return [f"m|{month}|{self.service_code}" for month in months]
+        return [f"m|{month}" for month in months]
 
     def sets(self, day: str) -> list[str]:
         """The ids of the sets of `day` that hold exactly the wanted requests."""
@@ -66,7 +69,7 @@ class Window:
         first, last = hour_bucket(self.first)[:8], hour_bucket(self.last)[:8]
         days = []
         for doc in months:
-            month = str(doc["_id"])[2:]
+            month = str(doc["_id"])[2:8]
             for day, counts in doc.items():
                 inside = day.isdigit() and first <= f"{month}{day}" <= last
                 if inside and isinstance(counts, Mapping) and (n := _count(counts, wanted)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from kandoo.events.auth import Caller
 from kandoo.reporting import service
@@ -15,6 +15,7 @@ from kandoo.reporting.entrypoints.deps import (
     ModelsDep,
     ReportingDep,
     StaffDep,
+    built_answer,
     sees_department,
 )
 from kandoo.reporting.entrypoints.periods import days
@@ -81,8 +82,8 @@ async def department_stats(
     lang: LanguageDep,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
-) -> dict[str, Any]:
+) -> Response:
     """Daily counts and time-to-acknowledge / time-to-resolve percentiles (minutes)."""
     _may_read(r, who, code, lang)
     first, last = days(from_, to, lang, r.clock())
-    return await service.department_stats(m, code, first, last)
+    return built_answer(await service.department_stats(r, m, code, first, last))

@@ -6,12 +6,17 @@ import math
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Query, Response
 
 from kandoo.events.geo import METRES_PER_DEGREE
 from kandoo.reporting import service
-from kandoo.reporting.entrypoints.deps import ApiError, LanguageDep, ModelsDep, ReportingDep
+from kandoo.reporting.entrypoints.deps import (
+    ApiError,
+    LanguageDep,
+    ModelsDep,
+    ReportingDep,
+    built_answer,
+)
 from kandoo.reporting.entrypoints.periods import days
 from kandoo.reporting.entrypoints.schemas import Hotspots, Nearby, Problem, PublicStats
 
@@ -25,10 +30,10 @@ async def public_stats(
     lang: LanguageDep,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
-) -> dict[str, Any]:
+) -> Response:
     """For transparency: counts and median times by department and category."""
     first, last = days(from_, to, lang, r.clock())
-    return await service.public_stats(m, first, last)
+    return built_answer(await service.public_stats(r, m, first, last))
 
 
 @router.get("/hotspots", response_model=Hotspots, responses={400: {"model": Problem}})
@@ -46,10 +51,7 @@ async def hotspots(
     """Complaints per ~150 m cell (geohash 7) as a GeoJSON FeatureCollection, in the
     municipality or in a box."""
     box = _bbox(bbox, lang) if bbox else None
-    found = await service.hotspots(r, m, category, status == "open", box)
-    # Built to the model by service.hotspots (tests check it against the schema); a city's
-    # worth of cells is too many to validate again on every call.
-    return Response(orjson.dumps(found), media_type="application/json")
+    return built_answer(await service.hotspots(r, m, category, status == "open", box))
 
 
 @router.get("/nearby", response_model=Nearby, responses={400: {"model": Problem}})
