@@ -399,9 +399,13 @@ async def service_requests(
         return [line for line in lines if window.holds(line["submitted_at"])]
 
     days = window.days_with(months.values(), wanted)
-    cut = [day for day, _ in days if day in window.cut_days()]
-    read = dict(zip(cut, await asyncio.gather(*map(requests_of, cut)), strict=True))
-    days = [(day, len(read[day]) if day in read else n) for day, n in days]
+    # The newest day, when the window cuts it, counted from its requests before paging;
+    # the oldest (last in the list) is read only by a page that reaches it, where counting
+    # it high only lets the last page end sooner.
+    read: dict[str, list[Doc]] = {}
+    if days and days[0][0] in window.cut_days():
+        read[days[0][0]] = await requests_of(days[0][0])
+        days[0] = (days[0][0], len(read[days[0][0]]))
     chosen = covering(days, offset, page_size)
     more = [day for day, _ in chosen if day not in read]
     read.update(zip(more, await asyncio.gather(*map(requests_of, more)), strict=True))

@@ -25,6 +25,7 @@ from kandoo.routing.adapters.duplicate_index import DuplicateIndex
 from kandoo.routing.adapters.log_reader import read_partition
 from kandoo.routing.adapters.log_writer import LogWriter
 from kandoo.routing.adapters.timer import DeadlineTimer
+from kandoo.routing.classify.evaluate import FALLBACK_THRESHOLD
 from kandoo.routing.domain.classifier import Classifier
 from kandoo.routing.domain.decisions import CommandRecord, Decider
 from kandoo.routing.domain.partition import Batch, PartitionFold, PartitionState
@@ -46,6 +47,12 @@ class Processor:
     ) -> None:
         self.settings, self.directory, self.classifier = settings, directory, classifier
         self.metrics, self.clock = metrics, clock
+        measured = getattr(classifier, "triage_below", None)
+        self.triage_below: float = (
+            settings.triage_below
+            if settings.triage_below is not None
+            else measured or FALLBACK_THRESHOLD
+        )
         self.topics = Topics(settings.topic_prefix)
         self.partitions: dict[int, PartitionState] = {}
         bootstrap = settings.kafka_bootstrap
@@ -83,7 +90,7 @@ class Processor:
             return Context(
                 self.directory,
                 now,
-                triage_below=s.triage_below,
+                triage_below=self.triage_below,
                 override_reporter_from=s.override_reporter_from,
             )
         guess = self.classifier.predict(command.description, command.language)
@@ -99,7 +106,7 @@ class Processor:
             classification=guess,
             duplicate_of=found[0] if found else None,
             duplicate_distance_m=round(found[1], 1) if found else None,
-            triage_below=s.triage_below,
+            triage_below=self.triage_below,
             override_reporter_from=s.override_reporter_from,
         )
 

@@ -16,7 +16,9 @@ class RoutingSettings(ServiceSettings):
     partitions: int = 6
     port: int = Field(default=8003, validation_alias="PORT")
     host: str = "127.0.0.1"
-    triage_below: float = 0.6
+    triage_below: float | None = None
+    """Below this confidence a report goes to the clerk's triage; unset: the threshold the
+    model was given when trained (chosen from measured precision), else 0.6."""
     override_reporter_from: float = 0.9
     deadline_period_s: float = 60.0
     max_batch: int = 500

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 
 from kandoo.routing.classify.data import read_reports
+from kandoo.routing.classify.evaluate import choose_threshold
 from kandoo.routing.classify.model import Example, TrainedModel, load, newest, save, train
 from kandoo.runtime.kafka_io import behind, wait_for_assignment
 
@@ -57,8 +58,14 @@ async def corrections_from_log(bootstrap: str, topic: str) -> list[Example]:
 
 
 def train_and_save(data_dir: Path, model_dir: Path, extra: Sequence[Example] = ()) -> TrainedModel:
-    examples, _ = read_reports(data_dir)
+    """Train on the training split (and `extra`), choose the triage threshold from the
+    precision measured on the validation split, and write the artifact."""
+    examples, validation = read_reports(data_dir)
     model = train([*examples, *extra])
+    if validation:
+        predictions = model.predict_many([e.text for e in validation])
+        chosen = choose_threshold(predictions, [e.category for e in validation])
+        model.triage_below = chosen.threshold
     path = save(model, model_dir)
     log.info("trained %s (%d corrections): %s", model.version, len(extra), path)
     return model

@@ -131,6 +131,9 @@ class TrainedModel:
     pipeline: Pipeline
     version: str
     examples: int
+    triage_below: float | None = None
+    """The confidence below which a report goes to triage, chosen from measured precision
+    on the validation split when trained (`evaluate.choose_threshold`); None: not measured."""
     _fast: FastScorer | None = field(default=None, repr=False)
 
     def predict(self, text: str, language: str = "th") -> Classification:
@@ -168,7 +171,8 @@ def save(model: TrainedModel, directory: Path) -> Path:
     """Write the artifact; its name carries the hash of what it was trained on."""
     directory.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    joblib.dump({"pipeline": model.pipeline, "examples": model.examples}, buffer, compress=3)
+    stored = {"pipeline": model.pipeline, "examples": model.examples}
+    joblib.dump({**stored, "triage_below": model.triage_below}, buffer, compress=3)
     path = directory / f"{model.version}.joblib"
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(buffer.getvalue())
@@ -178,7 +182,10 @@ def save(model: TrainedModel, directory: Path) -> Path:
 
 def load(path: Path) -> TrainedModel:
     stored: dict[str, Any] = joblib.load(path)
-    return TrainedModel(stored["pipeline"], path.stem, int(stored["examples"]))
+    threshold = stored.get("triage_below")
+    return TrainedModel(
+        stored["pipeline"], path.stem, int(stored["examples"]), threshold and float(threshold)
+    )
 
 
 def newest(directory: Path) -> Path | None:

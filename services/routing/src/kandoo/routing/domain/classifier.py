@@ -31,6 +31,11 @@ class RuleFirst:
         self._rules = [(r.category, tuple(k.lower() for k in r.keywords)) for r in directory.rules]
         self._inner = inner
 
+    @property
+    def triage_below(self) -> float | None:
+        """The wrapped classifier's measured triage threshold, if it has one."""
+        return getattr(self._inner, "triage_below", None)
+
     def predict(self, text: str, language: str) -> Classification:
         lowered = text.lower()
         for category, keywords in self._rules:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from kandoo.events.topics import Topics
 from kandoo.routing.bootstrap import build
-from kandoo.routing.classify.data import read_jsonl
-from kandoo.routing.classify.evaluate import evaluate
+from kandoo.routing.classify.data import read_heldout, read_jsonl
+from kandoo.routing.classify.evaluate import FALLBACK_THRESHOLD, evaluate
 from kandoo.routing.classify.learn import corrections_from_log, load_or_train, train_and_save
 from kandoo.routing.settings import RoutingSettings
 from kandoo.runtime.loop import run as run_on_uvloop
@@ -53,8 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         "--from-log", action="store_true", help="add the admins' recategorisations in the log"
     )
     sub.add_parser("classify", help='JSON lines {"text": ...} on stdin -> predictions on stdout')
-    ev = sub.add_parser("evaluate", help="accuracy, macro-F1, per-category F1, confusion")
-    ev.add_argument("file", type=Path, help='JSON lines {"text", "category"}')
+    ev = sub.add_parser(
+        "evaluate", help="accuracy, macro-F1, per-category F1, confusion, triage threshold"
+    )
+    ev.add_argument(
+        "file", type=Path, nargs="?", help='JSON lines {"text", "category"} (default: --heldout)'
+    )
+    ev.add_argument(
+        "--heldout", action="store_true", help="the held-apart set, data/classify/heldout"
+    )
     args = parser.parse_args(argv)
     if args.command in ("train", "classify", "evaluate"):
         return classifier_command(args, RoutingSettings())
@@ -85,8 +92,19 @@ def classifier_command(args: argparse.Namespace, settings: RoutingSettings) -> i
     model = load_or_train(data, models)
     loaded = time.perf_counter() - started
     if args.command == "evaluate":
-        report = evaluate(model, read_jsonl(args.file))
-        print(f"model {model.version} (loaded in {loaded:.2f}s), {args.file}")
+        where = args.file if args.file and not args.heldout else data / "heldout"
+        examples = read_jsonl(args.file) if where == args.file else read_heldout(data)
+        threshold = settings.triage_below or model.triage_below or FALLBACK_THRESHOLD
+        report = evaluate(model, examples, threshold)
+        print(f"model {model.version} (loaded in {loaded:.2f}s), {where}: {len(examples)} texts")
+        origin = (
+            "KANDOO_TRIAGE_BELOW"
+            if settings.triage_below
+            else "chosen on the validation split when trained"
+            if model.triage_below
+            else "the default: none was measured"
+        )
+        print(f"triage threshold {threshold:.2f} ({origin})")
         print(report.text())
         return 0
     for line in sys.stdin:
