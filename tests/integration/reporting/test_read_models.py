@@ -17,7 +17,7 @@ from tests.integration.routing.conftest import submit
 
 async def test_the_complaint_documents_hold_state_and_timeline(scripted: Scripted) -> None:
     m, ids = scripted.models, scripted.history.ids
-    rerouted = await m["complaints"].find_one({"_id": ids["rerouted"]})
+    rerouted = await m.complaint(ids["rerouted"])
     assert rerouted is not None
     assert rerouted["status"] == "resolved"
     assert rerouted["department"] == "public_health"
@@ -29,7 +29,7 @@ async def test_the_complaint_documents_hold_state_and_timeline(scripted: Scripte
     assert [e["sequence"] for e in rerouted["timeline"]] == list(range(1, rerouted["version"] + 1))
     assert rerouted["reporter"]["phone"] == "0899999999"
 
-    duplicate = await m["complaints"].find_one({"_id": ids["duplicate"]})
+    duplicate = await m.complaint(ids["duplicate"])
     assert duplicate is not None
     assert duplicate["status"] == "duplicate"
     assert duplicate["duplicate_of"] == ids["light"]
@@ -38,13 +38,13 @@ async def test_the_complaint_documents_hold_state_and_timeline(scripted: Scripte
     assert followers["count"] == 1
     assert followers["duplicates"] == [ids["duplicate"]]
 
-    welfare = await m["complaints"].find_one({"_id": ids["welfare"]})
+    welfare = await m.complaint(ids["welfare"])
     assert welfare is not None
     escalations = [e for e in welfare["timeline"] if e["type"] == "complaint.escalated"]
     assert (escalations[0]["to"], escalations[0]["reason"]) == ("clerk", "no_active_admin")
     assert welfare["escalated_to"] == escalations[-1]["to"]  # still silent a day later
 
-    breached = await m["complaints"].find_one({"_id": ids["breached"]})
+    breached = await m.complaint(ids["breached"])
     assert breached is not None
     assert breached["breached"] == ["acknowledge"]
     assert breached["escalation_level"] == 1
@@ -177,7 +177,7 @@ async def test_as_of_builds_the_models_as_they_stood_before_the_breach(
     events = await as_of(r.settings, target, r.directory, moment)
     assert 0 < events < scripted.history.events
     past = ReadModels(target, 1)
-    pothole = await past["complaints"].find_one({"_id": scripted.history.ids["breached"]})
+    pothole = await past.complaint(scripted.history.ids["breached"])
     assert pothole is not None
     assert pothole.get("breached") == []
     assert await past["stats"].count_documents({"breached": {"$gt": 0}}) == 0

@@ -58,7 +58,7 @@ async def _followers(m: ReadModels, complaint_id: str) -> Doc:
 async def complaint(m: ReadModels, complaint_id: str, who: Caller) -> dict[str, Any]:
     """One complaint with its timeline: the staff view for the owning department, the
     clerk and the system, the public view for anyone else."""
-    doc = await m["complaints"].find_one({"_id": complaint_id})
+    doc = await m.complaint(complaint_id)
     if doc is None or (doc.get("defect") and not doc.get("status")):
         raise NotFound(complaint_id)
     told, followers = await _told(m, doc["_id"]), await _followers(m, doc["_id"])
@@ -76,7 +76,7 @@ async def tracked(m: ReadModels, tracking_code: str) -> dict[str, Any]:
     code = tracking_code.strip().upper()
     link = await m["tracking"].find_one({"_id": tracking_bucket(code)}) or {}
     cid = (link.get("codes") or {}).get(code)
-    doc = cid and await m["complaints"].find_one({"_id": cid})
+    doc = cid and await m.complaint(cid)
     if not doc:
         raise NotFound(tracking_code)
     return views.public(doc, await _told(m, doc["_id"]), await _followers(m, doc["_id"]))
@@ -377,7 +377,7 @@ async def service_requests(
     """Open311 service requests, newest first; dates at most 90 days apart. Read by the
     page: the month and day counters say which hours hold it, and only those are read."""
     if ids:
-        docs = [d for d in (await m.load("complaints", ids)).values() if d.get("status")]
+        docs = [d for d in (await m.complaints(ids)).values() if d.get("status")]
         docs = [d for d in docs if not service_code or d.get("category") == service_code]
         docs = [d for d in docs if not status or views.open311_status(d) == status]
         docs.sort(key=lambda d: d["submitted_at"], reverse=True)
@@ -420,7 +420,7 @@ async def service_requests(
 
 
 async def service_request(r: Reporting, m: ReadModels, request_id: str) -> dict[str, Any]:
-    doc = await m["complaints"].find_one({"_id": request_id})
+    doc = await m.complaint(request_id)
     if doc is None or not doc.get("status"):
         raise NotFound(request_id)
     return views.open311(doc, r.directory, r.settings.public_url)

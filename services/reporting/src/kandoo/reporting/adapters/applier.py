@@ -137,6 +137,6 @@ class Applier:
         wanted = [i for i in ids if i not in self.projection.docs]
         if not wanted:
             return
-        found = await self.models.load("complaints", wanted)
+        found = await self.models.complaints(wanted)
         for cid in wanted:
             self.projection.docs[cid] = found.get(cid)

@@ -11,7 +11,7 @@ from kandoo.events.directory import Directory
 from kandoo.reporting.adapters.applier import Parsed
 from kandoo.reporting.adapters.store import Doc, ReadModels
 from kandoo.reporting.domain.deltas import UNSET, Update, written_counters
-from kandoo.reporting.domain.documents import all_memberships, tracking_bucket
+from kandoo.reporting.domain.documents import all_memberships, stored_complaint, tracking_bucket
 from kandoo.reporting.domain.projection import Applied, Projection
 from kandoo.runtime.mongo import bulk
 
@@ -101,7 +101,7 @@ class MemoryBuild:
             # partition's complaints, not the whole history's. (Met again later - never,
             # while events are keyed by complaint - it would fold as a sequence gap.)
             del self.projection.docs[cid]
-            into["complaints"].append(doc)
+            into["complaints"].append(stored_complaint(doc))
             for (model, doc_id), (name, value) in all_memberships(doc).items():
                 self.shared.setdefault((model, doc_id), Update()).fields[name] = value
             if code := doc.get("tracking_code"):  # the first complaint keeps a taken code
@@ -112,7 +112,8 @@ class MemoryBuild:
 
     async def write_shared(self, models: ReadModels) -> None:
         """The last step: current-state counters join the shared documents, all written."""
-        for key, (counts, on_insert) in self.projection.state_counters().items():
+        sums = self.projection.sums.items()
+        for key, (counts, on_insert) in [*self.projection.state_counters().items(), *sums]:
             u = self.shared.setdefault(key, Update())
             u.on_insert.update(on_insert)
             u.inc.update(counts)

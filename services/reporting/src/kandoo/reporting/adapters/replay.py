@@ -24,6 +24,7 @@ from kandoo.reporting.adapters.memory_build import MemoryBuild, write_documents
 from kandoo.reporting.adapters.projector import position_key
 from kandoo.reporting.adapters.store import MODELS, Doc, Meta, ReadModels
 from kandoo.reporting.settings import ReportingSettings
+from kandoo.runtime.heap import fewer_collections
 
 log = logging.getLogger("kandoo.reporting")
 
@@ -47,17 +48,18 @@ async def fold_into(
     started = time.perf_counter()
     records = events = 0
     writing: asyncio.Task[None] | None = None
-    for part in window.by_partition():
-        async for batch in reader.read(part, max_records=5_000):
-            records += len(batch)
-            events += build.apply(parse_all(topics, batch), until)
-            if progress is not None:
-                progress(records, window.total)
-        writing = asyncio.create_task(_after(writing, build.take_documents(), models))
-    folded = time.perf_counter()
-    if writing is not None:
-        await writing
-    await build.write_shared(models)
+    with fewer_collections():
+        for part in window.by_partition():
+            async for batch in reader.read(part, max_records=5_000):
+                records += len(batch)
+                events += build.apply(parse_all(topics, batch), until)
+                if progress is not None:
+                    progress(records, window.total)
+            writing = asyncio.create_task(_after(writing, build.take_documents(), models))
+        folded = time.perf_counter()
+        if writing is not None:
+            await writing
+        await build.write_shared(models)
     if phases is not None:
         phases["read and fold"] = folded - started
         phases["writes after the fold"] = time.perf_counter() - folded

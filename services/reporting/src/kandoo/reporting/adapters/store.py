@@ -24,7 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from kandoo.reporting.domain.deltas import UNSET, Update, written_counters
-from kandoo.reporting.domain.documents import tracking_bucket
+from kandoo.reporting.domain.documents import loaded_complaint, stored_complaint, tracking_bucket
 from kandoo.reporting.domain.projection import Changes
 from kandoo.runtime.mongo import bulk, chunks
 
@@ -94,6 +94,13 @@ class ReadModels:
         found = await asyncio.gather(*[one(i) for i in ids])
         return {d["_id"]: d for d in found if d is not None}
 
+    async def complaint(self, complaint_id: str) -> Doc | None:
+        return loaded_complaint(await self["complaints"].find_one({"_id": complaint_id}))
+
+    async def complaints(self, ids: Iterable[str]) -> dict[str, Doc]:
+        found = await self.load("complaints", ids)
+        return {cid: doc for cid, d in found.items() if (doc := loaded_complaint(d))}
+
     async def load_markers(
         self, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], dict[str, int]]:
@@ -115,7 +122,10 @@ class ReadModels:
         await self.add_codes(changes.tracking)
         await bulk(
             self["complaints"],
-            [ReplaceOne({"_id": cid}, doc, upsert=True) for cid, doc in changes.complaints.items()],
+            [
+                ReplaceOne({"_id": cid}, stored_complaint(doc), upsert=True)
+                for cid, doc in changes.complaints.items()
+            ],
         )
 
     async def add_codes(self, codes: Mapping[str, str]) -> None:

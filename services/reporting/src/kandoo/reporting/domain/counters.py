@@ -7,23 +7,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kandoo.events.values import Status
 from kandoo.reporting.domain.deltas import Delta, Position
 from kandoo.reporting.domain.documents import (
     AWAITING_ACK,
+    NO_DUE,
     OPEN,
     UNCATEGORIZED,
-    awaiting_acknowledgement,
     day_bucket,
     hotspot_area,
     hour_bucket,
     month_of,
-    queue_entry,
 )
 
+StatsPart = tuple[str, dict[str, int], dict[str, Any]]
+"""(statistics document id, increments, fields set when it is created)"""
 
-def stats_deltas(
-    department: str, category: str, day: str, inc: Mapping[str, int], pos: Position
-) -> list[Delta]:
+
+def stats_parts(
+    department: str, category: str, day: str, inc: Mapping[str, int]
+) -> list[StatsPart]:
     """One counted fact in the statistics documents a range query reads by id: the
     department's and the city's month (per category), month by day (`<month>|days`) and
     day (per category), and the lists of months that hold any (`stats_months`)."""
@@ -31,16 +34,25 @@ def stats_deltas(
     per_category = {f"c.{category}.{k}": v for k, v in inc.items()}
     per_day = {f"d.{day}.{k}": v for k, v in inc.items()}
     city = {f"c.{department}.{category}.{k}": v for k, v in inc.items()}
-    dept = {"department": department}
+    dept, everyone = {"department": department}, {"department": "*"}
     return [
-        Delta("stats", f"{department}|{month}", pos, per_category, dict(dept)),
-        Delta("stats", f"{department}|{month}|days", pos, per_day, dict(dept)),
-        Delta("stats", f"{department}|{day}", pos, per_category, dict(dept)),
-        Delta("stats", f"*|{month}", pos, city, {"department": "*"}),
-        Delta("stats", f"*|{month}|days", pos, dict(per_day), {"department": "*"}),
-        Delta("stats", f"*|{day}", pos, city, {"department": "*"}),
-        Delta("stats", f"{department}|months", pos, {f"months.{month}": 1}, dict(dept)),
-        Delta("stats", "*|months", pos, {f"months.{month}": 1}, {"department": "*"}),
+        (f"{department}|{month}", per_category, dept),
+        (f"{department}|{month}|days", per_day, dept),
+        (f"{department}|{day}", per_category, dept),
+        (f"*|{month}", city, everyone),
+        (f"*|{month}|days", per_day, everyone),
+        (f"*|{day}", city, everyone),
+        (f"{department}|months", {f"months.{month}": 1}, dept),
+        ("*|months", {f"months.{month}": 1}, everyone),
+    ]
+
+
+def stats_deltas(
+    department: str, category: str, day: str, inc: Mapping[str, int], pos: Position
+) -> list[Delta]:
+    return [
+        Delta("stats", doc_id, pos, dict(counts), dict(on_insert))
+        for doc_id, counts, on_insert in stats_parts(department, category, day, inc)
     ]
 
 
@@ -52,14 +64,17 @@ acknowledgement, and the hour it was submitted (Open311's pages)."""
 
 
 def state_of(doc: Mapping[str, Any]) -> State | None:
-    if doc.get("defect") or not doc.get("status"):
+    status = doc.get("status")
+    if doc.get("defect") or not status:
         return None
-    entry = queue_entry(doc)
-    due = day_bucket(entry["due"]) if entry else day_bucket(None)
+    # Where `queue_entry` would put it, without building the entry (a rebuild asks this
+    # for every event).
+    queued = status in OPEN and bool(doc.get("department"))
+    awaiting = status in AWAITING_ACK or status == Status.SUBMITTED.value
+    due = day_bucket(doc.get("acknowledge_by") if awaiting else doc.get("resolve_by"))
+    due = due if queued else NO_DUE
     waiting = (
-        day_bucket(doc["submitted_at"])
-        if entry and awaiting_acknowledgement(doc) and doc.get("submitted_at")
-        else None
+        day_bucket(doc["submitted_at"]) if queued and awaiting and doc.get("submitted_at") else None
     )
     category = doc.get("category") or UNCATEGORIZED
     submitted = hour_bucket(doc["submitted_at"]) if doc.get("submitted_at") else None

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import json
 import sys
 import time
@@ -18,19 +17,13 @@ from kandoo.routing.classify.data import read_heldout, read_jsonl
 from kandoo.routing.classify.evaluate import FALLBACK_THRESHOLD, evaluate
 from kandoo.routing.classify.learn import corrections_from_log, load_or_train, train_and_save
 from kandoo.routing.settings import RoutingSettings
+from kandoo.runtime.heap import settle_heap
 from kandoo.runtime.loop import run as run_on_uvloop
 from kandoo.runtime.service import configure_logging, serve
 
 
-def tune_gc() -> None:
-    """Millions of small, long-lived objects (complaint states): collect young garbage less
-    often and leave what start-up built out of the full collections."""
-    gc.set_threshold(50_000, 20, 100)
-    gc.freeze()
-
-
 async def run(settings: RoutingSettings) -> int:
-    return await serve(build(settings), f"routing {settings.instance_id}", tune_gc)
+    return await serve(build(settings), f"routing {settings.instance_id}", settle_heap)
 
 
 async def show_state(settings: RoutingSettings, complaint_id: str) -> int:
