@@ -165,7 +165,11 @@ async def time_calls(
                         times.append((time.perf_counter() - started) * 1000)
                 assert answer.status_code == 200, (name, answer.status_code, answer.text[:200])
                 out[name] = (percentile(times, 0.5), percentile(times, 0.99))
-                print(f"  {name:26} p50 {out[name][0]:7.1f} ms  p99 {out[name][1]:7.1f} ms")
+                size = len(answer.content) / 1024
+                print(
+                    f"  {name:26} p50 {out[name][0]:7.1f} ms  p99 {out[name][1]:7.1f} ms"
+                    f"  answer {size:7.1f} KB"
+                )
         return out
     finally:
         await r.stop()

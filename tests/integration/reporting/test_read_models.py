@@ -8,7 +8,7 @@ from kandoo.reporting.adapters.applier import Applier
 from kandoo.reporting.adapters.log_reader import LogReader, Window, parse_all
 from kandoo.reporting.adapters.replay import as_of, rebuild
 from kandoo.reporting.adapters.store import MODELS, ReadModels
-from kandoo.reporting.domain.documents import unpack
+from kandoo.reporting.domain.documents import members, unpack
 from kandoo.reporting.domain.views import hotspot_counts
 from tests.conftest import Servers
 from tests.integration.reporting.conftest import Scripted, caught_up, snapshot
@@ -56,7 +56,7 @@ async def test_queues_hold_open_items_by_due_time(scripted: Scripted) -> None:
     by_id = {
         cid: {"department": b["_id"].split("|")[0], **unpack(line)}
         for b in buckets
-        for cid, line in (b.get("items") or {}).items()
+        for cid, line in members(b)
     }
     assert ids["rerouted"] not in by_id  # resolved: off the queue
     assert ids["duplicate"] not in by_id  # follows the original

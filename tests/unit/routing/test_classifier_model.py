@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ import pytest
 
 from kandoo.routing.classify.data import read_heldout, read_reports
 from kandoo.routing.classify.evaluate import at_threshold, choose_threshold, evaluate
-from kandoo.routing.classify.learn import train_and_save
+from kandoo.routing.classify.learn import load_or_train, train_and_save
 from kandoo.routing.classify.model import FastScorer, TrainedModel, load, save
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -129,3 +130,23 @@ def test_the_cli_classifies_json_lines_with_one_model_load(
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert [a["category"] for a in answers] == ["streetlight", "noise"]
     assert {a["model_version"] for a in answers} == {trained.version}
+
+
+def test_a_model_older_than_its_labelled_data_is_trained_again(tmp_path: Path) -> None:
+    data, models = tmp_path / "data", tmp_path / "models"
+    (data / "reports").mkdir(parents=True)
+    for category, texts in (
+        ("road", [f"ถนนเป็นหลุมซอย {n}" for n in range(14)]),
+        ("noise", [f"เสียงเพลงดังซอย {n} ถึงตีสาม" for n in range(14)]),
+    ):
+        (data / "reports" / f"{category}.txt").write_text("\n".join(texts), encoding="utf-8")
+    first = load_or_train(data, models)
+    assert load_or_train(data, models).version == first.version  # loaded, not trained
+    added = data / "batches" / "more" / "road.txt"
+    added.parent.mkdir(parents=True)
+    added.write_text("ถนนยุบเป็นแอ่งใหญ่\n", encoding="utf-8")
+    later = time.time() + 5
+    os.utime(added, (later, later))
+    again = load_or_train(data, models)
+    assert again.version != first.version
+    assert again.examples == first.examples + 1

@@ -24,6 +24,7 @@ from kandoo.reporting.domain.documents import (
     NEARBY_PRECISION,
     OPEN,
     day_bucket,
+    members,
     month_of,
     tracking_bucket,
     unpack,
@@ -101,7 +102,7 @@ async def _waiting_figures(m: ReadModels, counters: Doc, code: str, now: datetim
         days = (await _days_of(m, code, months[0])).get("w") or {}
         first = min((d for d, n in days.items() if n > 0), default=None)
         doc = (first and await m["waiting"].find_one({"_id": f"{code}|{first}"})) or {}
-        oldest = min((doc.get("items") or {}).values(), default=None)
+        oldest = min((line for _, line in members(doc)), default=None)
     overdue = await _overdue(m, QueueBuckets.of(counters), code, now, lambda key: True)
     return views.Waiting(sum(n for n in (counters.get("w") or {}).values()), overdue, oldest)
 
@@ -130,7 +131,7 @@ async def _overdue(
 async def _bucket_items(m: ReadModels, code: str, bucket: str) -> list[dict[str, Any]]:
     doc = await m["queues"].find_one({"_id": f"{code}|{bucket}"}) or {}
     out = []
-    for cid, packed in (doc.get("items") or {}).items():
+    for cid, packed in members(doc):
         item = unpack(packed)
         out.append({"_id": cid, "department": code, **item, "key": QueueBuckets.key_of(item)})
     return out
@@ -320,7 +321,7 @@ async def open_nearby(
         raise TooWide(len(cells))
     found: list[tuple[float, str, Doc]] = []
     for doc in (await m.load("nearby", cells)).values():
-        for cid, packed in (doc.get("items") or {}).items():
+        for cid, packed in members(doc):
             item = unpack(packed)
             lat, lon = float(item["lat"]), float(item["lon"])
             if not (south <= lat <= north and west <= lon <= east):
@@ -395,7 +396,7 @@ async def service_requests(
         """The wanted requests of a day inside the window: its sets of the wanted kind and
         category, read by id."""
         found = (await m.load("o311", wanted.sets(day))).values()
-        lines = [{"_id": cid, **unpack(x)} for d in found for cid, x in d.get("items", {}).items()]
+        lines = [{"_id": cid, **unpack(x)} for d in found for cid, x in members(d)]
         return [line for line in lines if window.holds(line["submitted_at"])]
 
     days = window.days_with(months.values(), wanted)

@@ -93,6 +93,23 @@ def awaiting_acknowledgement(doc: Mapping[str, Any]) -> bool:
 Membership = dict[tuple[str, str], tuple[str, Any]]
 """(collection, document id) -> (field, value): where a complaint stands as a member of
 bucketed sets that queries read whole by id."""
+MEMBER_SHARDS = 64
+
+
+def member_field(cid: str) -> str:
+    """Where a complaint sits in a bucket document: `items.<shard>.<id>`. FerretDB reads an
+    object at a cost that grows with the square of its keys past a few thousand (decision
+    0010), and a busy day's bucket can hold tens of thousands: 64 shards keep each object
+    to a few hundred."""
+    return f"items.{zlib.crc32(cid.encode()) % MEMBER_SHARDS:02x}.{cid}"
+
+
+def members(doc: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """(complaint id, line) of every member of a bucket document."""
+    shards = (doc or {}).get("items") or {}
+    return [(cid, line) for shard in shards.values() for cid, line in shard.items()]
+
+
 TIMES = frozenset({"due", "acknowledge_by", "resolve_by", "submitted_at", "updated_at"})
 
 
@@ -149,10 +166,10 @@ def memberships(doc: Mapping[str, Any] | None) -> Membership:
     cid, dept = str(doc["_id"]), entry["department"]
     item = {k: v for k, v in entry.items() if k not in ("_id", "department")}
     bucket = ("queues", f"{dept}|{day_bucket(entry['due'])}")
-    out: Membership = {bucket: (f"items.{cid}", pack(item))}
+    out: Membership = {bucket: (member_field(cid), pack(item))}
     if awaiting_acknowledgement(doc) and doc.get("submitted_at"):
         day = day_bucket(doc["submitted_at"])
-        out[("waiting", f"{dept}|{day}")] = (f"items.{cid}", doc["submitted_at"])
+        out[("waiting", f"{dept}|{day}")] = (member_field(cid), doc["submitted_at"])
     return out
 
 
@@ -177,7 +194,7 @@ def open311_membership(doc: Mapping[str, Any] | None) -> Membership:
         return {}
     record = {k: doc.get(k) for k in OPEN311_FIELDS}
     record["photos"] = list(doc.get("photos") or [])[:1]
-    line = (f"items.{doc['_id']}", pack(record))
+    line = (member_field(str(doc["_id"])), pack(record))
     kind = "open" if doc["status"] in OPEN else "closed"
     day, category = day_bucket(doc["submitted_at"]), doc.get("category") or UNCATEGORIZED
     return {("o311", f"h|{day}|{kind}"): line, ("o311", f"h|{day}|{kind}|{category}"): line}
@@ -205,7 +222,7 @@ def nearby_membership(doc: Mapping[str, Any] | None) -> Membership:
         if NEARBY_PRECISION == CELL_PRECISION and doc.get("cell")
         else geohash(location["lat"], location["lon"], NEARBY_PRECISION)
     )
-    return {("nearby", cell): (f"items.{doc['_id']}", pack(record))}
+    return {("nearby", cell): (member_field(str(doc["_id"])), pack(record))}
 
 
 TRACKING_BUCKETS = 4096

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 
-from kandoo.routing.classify.data import read_reports
+from kandoo.routing.classify.data import read_reports, training_files
 from kandoo.routing.classify.evaluate import choose_threshold
 from kandoo.routing.classify.model import Example, TrainedModel, load, newest, save, train
 from kandoo.runtime.kafka_io import behind, wait_for_assignment
@@ -72,9 +72,14 @@ def train_and_save(data_dir: Path, model_dir: Path, extra: Sequence[Example] = (
 
 
 def load_or_train(data_dir: Path, model_dir: Path) -> TrainedModel:
-    """The newest artifact; trained from the labelled data first if there is none."""
+    """The newest artifact; trained from the labelled data first if there is none, or if
+    the labelled data changed after it was made (new reports reach the model by
+    themselves)."""
     found = newest(model_dir)
-    if found is not None:
+    files = training_files(data_dir)
+    changed = max((f.stat().st_mtime for f in files), default=0.0)
+    if found is not None and found.stat().st_mtime >= changed:
         return load(found)
-    log.info("no classifier artifact in %s: training one from %s", model_dir, data_dir)
+    why = "no classifier artifact" if found is None else "the labelled data is newer than"
+    log.info("%s %s: training one from %s", why, found or model_dir, data_dir)
     return train_and_save(data_dir, model_dir)
