@@ -104,9 +104,9 @@ class MemoryBuild:
             into["complaints"].append(stored_complaint(doc))
             for (model, doc_id), (name, value) in all_memberships(doc).items():
                 self.shared.setdefault((model, doc_id), Update()).fields[name] = value
-            if code := doc.get("tracking_code"):  # the first complaint keeps a taken code
+            if code := doc.get("tracking_code"):  # a shared code finds the later complaint
                 bucket = self.shared.setdefault(("tracking", tracking_bucket(code)), Update())
-                bucket.fields.setdefault(f"codes.{code}", cid)
+                bucket.fields[f"codes.{code}"] = cid
         self.touched = {}
         return fresh, again
 

@@ -21,7 +21,6 @@ from typing import Any
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from kandoo.reporting.domain.deltas import UNSET, Update, written_counters
 from kandoo.reporting.domain.documents import loaded_complaint, stored_complaint, tracking_bucket
@@ -43,7 +42,6 @@ MODELS = (
     "followers",
     "told",
 )
-DUPLICATE_KEY = 11000
 log = logging.getLogger("kandoo.reporting")
 READ_CONCURRENCY = 8
 INSERT_CONCURRENCY = 4
@@ -129,22 +127,14 @@ class ReadModels:
         )
 
     async def add_codes(self, codes: Mapping[str, str]) -> None:
-        """Tracking codes to their complaints; a code already taken keeps its first
-        complaint (codes are not yet unique: issue 23)."""
+        """Tracking codes to their complaints. A code two complaints share (codes are not
+        yet unique: issue 23) finds the later one. (The filter is `_id` alone: FerretDB
+        scans the whole collection for any filter with `$exists` in it.)"""
         ops = [
-            UpdateOne(
-                {"_id": tracking_bucket(code), f"codes.{code}": {"$exists": False}},
-                {"$set": {f"codes.{code}": cid}},
-                upsert=True,
-            )
+            UpdateOne({"_id": tracking_bucket(code)}, {"$set": {f"codes.{code}": cid}}, upsert=True)
             for code, cid in codes.items()
         ]
-        try:
-            await bulk(self["tracking"], ops)
-        except BulkWriteError as exc:  # the upsert of a taken code meets the bucket's _id
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]):
-                raise
-            log.warning("%d tracking codes already taken", len(exc.details["writeErrors"]))
+        await bulk(self["tracking"], ops)
 
     async def insert_fresh(self, model: str, docs: Sequence[Doc]) -> None:
         """Documents into an empty collection of a new generation (rebuilds). Inserts hold
