@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from kandoo.events.directory import load_directory
 from kandoo.reporting.adapters.applier import Parsed
 from kandoo.reporting.adapters.memory_build import MemoryBuild
+from kandoo.reporting.adapters.store import ReadModels
 from kandoo.reporting.domain.deltas import Position
 from kandoo.reporting.settings import ReportingSettings
 
@@ -60,6 +61,11 @@ async def fold(records: list[dict[str, Any]], now: datetime) -> tuple[FakeModels
     fresh, _ = build.take_documents()
     for model, docs in fresh.items():
         await models.insert_fresh(model, docs)
-    await build.write_shared(models)  # type: ignore[arg-type]
+    await build.write_shared(as_models(models))
     settings = ReportingSettings(public_url="https://example.test")
     return models, SimpleNamespace(directory=DIRECTORY, settings=settings, clock=lambda: now)
+
+
+def as_models(models: FakeModels) -> ReadModels:
+    """The fake where the read path expects the real read models (it makes the same calls)."""
+    return cast(ReadModels, models)

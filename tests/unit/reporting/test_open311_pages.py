@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kandoo.reporting import service
-from tests.unit.reporting.fakes import FakeModels, fold
+from tests.unit.reporting.fakes import FakeModels, as_models, fold
 from tests.unit.reporting.history import event, routed, submitted
 
 T0 = datetime(2026, 5, 30, 20, 0, tzinfo=UTC)  # a window across a month's end
@@ -62,14 +62,14 @@ async def test_every_page_is_the_filtered_sorted_list_cut_in_pages(
         for page in range(1, len(expected) // size + 3):
             answer = await service.service_requests(
                 r,
-                models,
+                as_models(models),
                 [],
                 code,
                 start,
                 end,
                 status,
                 page,
-                size,  # type: ignore[arg-type]
+                size,
             )
             assert len(answer) <= size
             listed += [x["service_request_id"] for x in answer]
@@ -84,14 +84,14 @@ async def test_a_narrow_filter_reads_no_more_sets_than_a_page_needs(
     start, end = T0, T0 + timedelta(days=7)
     answer = await service.service_requests(
         r,
-        models,
+        as_models(models),
         [],
         "road",
         start,
         end,
         "open",
         1,
-        5,  # type: ignore[arg-type]
+        5,
     )
     assert len(answer) == 5
     # the months of the window, the two days it may cut, and the days that hold the page

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kandoo.reporting import service
-from tests.unit.reporting.fakes import FakeModels, fold
+from tests.unit.reporting.fakes import FakeModels, as_models, fold
 from tests.unit.reporting.history import event, submitted
 
 NOW = datetime(2026, 9, 14, 9, 30, tzinfo=UTC)
@@ -82,13 +82,13 @@ async def test_every_page_is_the_filtered_sorted_queue_cut_in_pages(
         for page in range(1, len(expected) // size + 3):
             answer = await service.queue(
                 r,
-                models,
+                as_models(models),
                 "engineering",
                 status,
                 None,
                 overdue,
                 page,
-                size,  # type: ignore[arg-type]
+                size,
             )
             assert answer["total"] == len(expected)
             listed += [i["id"] for i in answer["items"]]
@@ -101,7 +101,7 @@ async def test_health_counts_overdue_and_the_oldest_waiting_exactly(
     models, _ = built
     items = open_items(models)
     counters = models.docs[("departments", "engineering")]
-    waiting = await service._waiting_figures(models, counters, "engineering", NOW)  # type: ignore[arg-type]
+    waiting = await service._waiting_figures(as_models(models), counters, "engineering", NOW)
     assert waiting.overdue == sum(1 for d in items if d["due"] < NOW)
     unacknowledged = [d for d in items if d["status"] == "routed"]
     assert waiting.unacknowledged == len(unacknowledged)
@@ -113,6 +113,6 @@ async def test_a_page_reads_the_months_and_days_it_needs_not_the_history(
 ) -> None:
     models, r = built
     models.reads = 0
-    await service.queue(r, models, "engineering", None, None, None, 3, 20)  # type: ignore[arg-type]
+    await service.queue(r, as_models(models), "engineering", None, None, None, 3, 20)
     # the department's counters, a month's days or two, the day buckets of the page
     assert models.reads <= 1 + 2 + 20
