@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from kandoo.events.auth import Caller
 from kandoo.reporting import service
 from kandoo.reporting.entrypoints.deps import (
+    OFFSET_PAGING,
     ApiError,
     LanguageDep,
     ModelsDep,
@@ -61,7 +62,7 @@ async def queue(
     status: str | None = None,
     category: str | None = None,
     overdue: bool | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, description=OFFSET_PAGING)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Open items of a department, the most urgent (earliest due) first."""

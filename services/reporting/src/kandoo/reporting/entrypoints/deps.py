@@ -96,3 +96,10 @@ def built_answer(found: Any) -> Response:
     against the schema): large answers (a year by day, a city's cells) are not validated
     again on every call."""
     return Response(orjson.dumps(found), media_type="application/json")
+
+
+OFFSET_PAGING = (
+    "Offset paging (page, page_size). The read models count what each bucket holds, so a "
+    "page reads only the buckets it shows, never the pages it skips: page 1,000 costs what "
+    "page 1 does, and no cursor is needed."
+)

@@ -9,7 +9,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from kandoo.reporting import service
-from kandoo.reporting.entrypoints.deps import ApiError, LanguageDep, ModelsDep, ReportingDep
+from kandoo.reporting.entrypoints.deps import (
+    OFFSET_PAGING,
+    ApiError,
+    LanguageDep,
+    ModelsDep,
+    ReportingDep,
+)
 from kandoo.reporting.entrypoints.schemas import Open311Error, ServiceRequest
 from kandoo.runtime.open311 import Format, answer
 
@@ -38,7 +44,7 @@ async def open311_requests(
     end_date: datetime | None = None,
     status: Literal["open", "closed"] | None = None,
     jurisdiction_id: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, description=OFFSET_PAGING)] = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """Service requests, newest first. Dates at most 90 days apart (default: last 90)."""
