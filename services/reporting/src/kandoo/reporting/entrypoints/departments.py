@@ -86,5 +86,5 @@ async def department_stats(
 ) -> Response:
     """Daily counts and time-to-acknowledge / time-to-resolve percentiles (minutes)."""
     _may_read(r, who, code, lang)
-    first, last = days(from_, to, lang, r.clock())
+    first, last = days(from_, to, lang, r.clock(), r.directory.municipality.zone)
     return built_answer(await service.department_stats(r, m, code, first, last))

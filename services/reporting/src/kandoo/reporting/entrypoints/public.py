@@ -32,7 +32,7 @@ async def public_stats(
     to: date | None = None,
 ) -> Response:
     """For transparency: counts and median times by department and category."""
-    first, last = days(from_, to, lang, r.clock())
+    first, last = days(from_, to, lang, r.clock(), r.directory.municipality.zone)
     return built_answer(await service.public_stats(r, m, first, last))
 
 
