@@ -25,7 +25,7 @@ from kandoo.routing.adapters.duplicate_index import DuplicateIndex
 from kandoo.routing.adapters.log_reader import read_partition
 from kandoo.routing.adapters.log_writer import LogWriter
 from kandoo.routing.adapters.timer import DeadlineTimer
-from kandoo.routing.classify.evaluate import FALLBACK_THRESHOLD
+from kandoo.routing.classify.evaluate import triage_threshold
 from kandoo.routing.domain.classifier import Classifier
 from kandoo.routing.domain.decisions import CommandRecord, Decider
 from kandoo.routing.domain.partition import Batch, PartitionFold, PartitionState
@@ -48,11 +48,7 @@ class Processor:
         self.settings, self.directory, self.classifier = settings, directory, classifier
         self.metrics, self.clock = metrics, clock
         measured = getattr(classifier, "triage_below", None)
-        self.triage_below: float = (
-            settings.triage_below
-            if settings.triage_below is not None
-            else measured or FALLBACK_THRESHOLD
-        )
+        self.triage_below = triage_threshold(settings.triage_below, measured)
         self.topics = Topics(settings.topic_prefix)
         self.partitions: dict[int, PartitionState] = {}
         bootstrap = settings.kafka_bootstrap

@@ -7,17 +7,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kandoo.events.values import Status
 from kandoo.reporting.domain.deltas import Delta, Position
 from kandoo.reporting.domain.documents import (
     AWAITING_ACK,
     NO_DUE,
     OPEN,
     UNCATEGORIZED,
+    awaiting_acknowledgement,
     day_bucket,
+    due_of,
     hotspot_area,
     hour_bucket,
     month_of,
+    queued,
 )
 
 StatsPart = tuple[str, dict[str, int], dict[str, Any]]
@@ -69,12 +71,12 @@ def state_of(doc: Mapping[str, Any]) -> State | None:
         return None
     # Where `queue_entry` would put it, without building the entry (a rebuild asks this
     # for every event).
-    queued = status in OPEN and bool(doc.get("department"))
-    awaiting = status in AWAITING_ACK or status == Status.SUBMITTED.value
-    due = day_bucket(doc.get("acknowledge_by") if awaiting else doc.get("resolve_by"))
-    due = due if queued else NO_DUE
+    open_work = queued(doc)
+    due = day_bucket(due_of(doc)) if open_work else NO_DUE
     waiting = (
-        day_bucket(doc["submitted_at"]) if queued and awaiting and doc.get("submitted_at") else None
+        day_bucket(doc["submitted_at"])
+        if open_work and awaiting_acknowledgement(doc) and doc.get("submitted_at")
+        else None
     )
     category = doc.get("category") or UNCATEGORIZED
     submitted = hour_bucket(doc["submitted_at"]) if doc.get("submitted_at") else None

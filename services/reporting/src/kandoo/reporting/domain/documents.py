@@ -239,13 +239,23 @@ def all_memberships(doc: Mapping[str, Any] | None) -> Membership:
     return {**memberships(doc), **open311_membership(doc), **nearby_membership(doc)}
 
 
+def queued(doc: Mapping[str, Any]) -> bool:
+    """Whether the complaint is open work in a department's queue."""
+    return not doc.get("defect") and doc.get("status") in OPEN and bool(doc.get("department"))
+
+
+def due_of(doc: Mapping[str, Any]) -> datetime | None:
+    """The deadline an open complaint waits on: acknowledgement first, then resolution."""
+    return doc.get("acknowledge_by") if awaiting_acknowledgement(doc) else doc.get("resolve_by")
+
+
 def queue_entry(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     """The complaint's line in its department's queue, or None when it is not open there."""
-    status = doc.get("status")
-    if doc.get("defect") or status not in OPEN or not doc.get("department"):
+    if not queued(doc):
         return None
-    awaiting_ack = status in AWAITING_ACK or status == Status.SUBMITTED.value
-    due = doc.get("acknowledge_by") if awaiting_ack else doc.get("resolve_by")
+    status = doc.get("status")
+    awaiting_ack = awaiting_acknowledgement(doc)
+    due = due_of(doc)
     return {
         "_id": doc["_id"],
         "department": doc["department"],

@@ -19,6 +19,14 @@ FALLBACK_THRESHOLD = 0.6
 """When no threshold reaches the target precision (or none was measured)."""
 
 
+def triage_threshold(configured: float | None, measured: float | None) -> float:
+    """The threshold routing uses: KANDOO_TRIAGE_BELOW if set, else the model's measured
+    one, else the fallback."""
+    if configured is not None:
+        return configured
+    return measured if measured is not None else FALLBACK_THRESHOLD
+
+
 @dataclass(frozen=True)
 class AtThreshold:
     threshold: float

@@ -14,7 +14,7 @@ from pathlib import Path
 from kandoo.events.topics import Topics
 from kandoo.routing.bootstrap import build
 from kandoo.routing.classify.data import read_heldout, read_jsonl
-from kandoo.routing.classify.evaluate import FALLBACK_THRESHOLD, evaluate
+from kandoo.routing.classify.evaluate import evaluate, triage_threshold
 from kandoo.routing.classify.learn import corrections_from_log, load_or_train, train_and_save
 from kandoo.routing.settings import RoutingSettings
 from kandoo.runtime.heap import settle_heap
@@ -87,14 +87,14 @@ def classifier_command(args: argparse.Namespace, settings: RoutingSettings) -> i
     if args.command == "evaluate":
         where = args.file if args.file and not args.heldout else data / "heldout"
         examples = read_jsonl(args.file) if where == args.file else read_heldout(data)
-        threshold = settings.triage_below or model.triage_below or FALLBACK_THRESHOLD
+        threshold = triage_threshold(settings.triage_below, model.triage_below)
         report = evaluate(model, examples, threshold)
         print(f"model {model.version} (loaded in {loaded:.2f}s), {where}: {len(examples)} texts")
         origin = (
             "KANDOO_TRIAGE_BELOW"
-            if settings.triage_below
+            if settings.triage_below is not None
             else "chosen on the validation split when trained"
-            if model.triage_below
+            if model.triage_below is not None
             else "the default: none was measured"
         )
         print(f"triage threshold {threshold:.2f} ({origin})")
