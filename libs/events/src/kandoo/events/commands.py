@@ -130,6 +130,24 @@ class EraseReporterData(CommandBase):
     reason: str = Field(min_length=1, max_length=1000, description="Why (PDPA request, ...)")
 
 
+class AppointDepartmentAdmin(CommandBase):
+    """The roster: a person becomes an admin of a department (clerk, supervisors, mayor's
+    office). `complaint_id` is `roster.ROSTER_SUBJECT`: the roster is one stream."""
+
+    kind: Literal["AppointDepartmentAdmin"] = "AppointDepartmentAdmin"
+    department: str = Field(min_length=1, max_length=64, description="Department code")
+    person_id: str = Field(min_length=1, max_length=100, description="Staff id, as in tokens")
+    name: str = Field(min_length=1, max_length=200, description="Name shown to colleagues")
+    language: Literal["th", "en"] = Field(default="th", description="Language of messages")
+
+
+class RemoveDepartmentAdmin(CommandBase):
+    kind: Literal["RemoveDepartmentAdmin"] = "RemoveDepartmentAdmin"
+    department: str = Field(min_length=1, max_length=64, description="Department code")
+    person_id: str = Field(min_length=1, max_length=100, description="Staff id, as in tokens")
+    reason: str = Field(default="", max_length=1000, description="Why (left, on leave, ...)")
+
+
 Command = Annotated[
     SubmitComplaint
     | AcknowledgeComplaint
@@ -147,7 +165,9 @@ Command = Annotated[
     | MarkDuplicate
     | SupportComplaint
     | CheckDeadlines
-    | EraseReporterData,
+    | EraseReporterData
+    | AppointDepartmentAdmin
+    | RemoveDepartmentAdmin,
     Field(discriminator="kind"),
 ]
 
@@ -170,4 +190,6 @@ COMMAND_TYPES: tuple[type[CommandBase], ...] = (
     SupportComplaint,
     CheckDeadlines,
     EraseReporterData,
+    AppointDepartmentAdmin,
+    RemoveDepartmentAdmin,
 )

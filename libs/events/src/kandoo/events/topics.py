@@ -12,6 +12,8 @@ COMMANDS = "complaints.commands"
 EVENTS = "complaints.events"
 COMMAND_RESULTS = "complaints.command-results"
 NOTIFICATIONS = "notifications.events"
+DIRECTORY_EVENTS = "directory.events"
+"""The roster: who administers which department, as appointed and removed (kept forever)."""
 ROUTED_PREFIX = "complaints.routed."
 DLQ_SUFFIX = ".dlq"
 
@@ -60,6 +62,10 @@ class Topics:
     def notifications(self) -> str:
         return self.prefix + NOTIFICATIONS
 
+    @property
+    def directory_events(self) -> str:
+        return self.prefix + DIRECTORY_EVENTS
+
     def routed(self, department: str) -> str:
         return self.prefix + routed_topic(department)
 
@@ -93,6 +99,7 @@ def core_topics(partitions: int = DEFAULT_PARTITIONS) -> list[TopicSpec]:
         TopicSpec(EVENTS, partitions, FOREVER),
         TopicSpec(COMMAND_RESULTS, partitions, HOUR_MS),
         TopicSpec(NOTIFICATIONS, partitions, FOREVER),
+        TopicSpec(DIRECTORY_EVENTS, 1, FOREVER),
     ]
     specs += [TopicSpec(dlq_topic(s.name), 1, 30 * DAY_MS) for s in list(specs)]
     return specs

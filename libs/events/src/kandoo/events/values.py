@@ -108,6 +108,13 @@ class ReporterContact(Frozen):
         return not self.anonymous and any((self.phone, self.email, self.line_user_id))
 
 
+class Guess(Frozen):
+    """One of the classifier's best categories for a text."""
+
+    category: str = Field(description="Category code from the directory")
+    confidence: float = Field(ge=0, le=1, description="Its probability")
+
+
 class Classification(Frozen):
     """What the classifier said of a report's text."""
 
@@ -115,3 +122,8 @@ class Classification(Frozen):
     confidence: float = Field(ge=0, le=1, description="Calibrated probability of `category`")
     model_version: str = Field(description="Version of the model or rule set that decided")
     method: str = Field(default="model", description="'model', 'rule' or 'keyword-baseline'")
+    alternatives: tuple[Guess, ...] = Field(
+        default=(),
+        description="The model's top categories with their probabilities, best first (up "
+        "to three): what the clerk chooses from when the model was unsure",
+    )

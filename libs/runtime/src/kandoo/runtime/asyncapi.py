@@ -87,6 +87,23 @@ def flows(t: Topics, departments: tuple[str, ...] = ()) -> list[Flow]:
             "What notify sent, or failed to send, to whom (role and channel; no addresses).",
             (("reporting", "kandoo-reporting", "shows in each complaint who was told what"),),
         ),
+        Flow(
+            t.directory_events,
+            "routing",
+            Envelope,
+            "The roster (kept forever, one partition): `directory.admin_appointed` and "
+            "`directory.admin_removed` with subject `directory` and gapless sequences, decided "
+            "by routing from `AppointDepartmentAdmin` / `RemoveDepartmentAdmin`; "
+            "deploy/config/directory.yaml is only the initial roster.",
+            (
+                (
+                    "every routing instance",
+                    None,
+                    "escalates to the clerk only when no admin is active",
+                ),
+                ("reporting", None, "shows each department's active admins in its health"),
+            ),
+        ),
         *[
             Flow(name, "routing", DepartmentFeedRecord, feed_about)
             for name in (routed_topic("{department}"), *[t.routed(d) for d in departments])
