@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,11 +13,14 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from kandoo.events.directory import Directory, load_directory
+from kandoo.events.roster import LiveDirectory
+from kandoo.events.topics import Topics
 from kandoo.reporting.adapters.cache import StaleWhileRevalidate
 from kandoo.reporting.adapters.projector import Projector
 from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
 from kandoo.reporting.metrics import ReportingMetrics
 from kandoo.reporting.settings import ReportingSettings
+from kandoo.runtime.roster import RosterFollower
 
 GENERATION_TTL_S = 1.0
 
@@ -25,7 +30,8 @@ class Reporting:
     settings: ReportingSettings
     client: AsyncMongoClient[Doc]
     db: AsyncDatabase[Doc]
-    directory: Directory
+    roster: LiveDirectory
+    """The directory with the roster's appointments applied (department health reads it)."""
     metrics: ReportingMetrics
     projector: Projector | None
     memory: StaleWhileRevalidate
@@ -33,6 +39,11 @@ class Reporting:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """What 'now' is for overdue items and default date ranges (tests move it)."""
     _generation: tuple[float, int] = field(default=(0.0, 1))
+    _roster_task: asyncio.Task[None] | None = None
+
+    @property
+    def directory(self) -> Directory:
+        return self.roster.directory
 
     async def models(self) -> ReadModels:
         """The generation readers use now (looked up at most once a second)."""
@@ -45,8 +56,22 @@ class Reporting:
     async def start(self) -> None:
         if self.projector is not None:
             await self.projector.start()
+        self._roster_task = asyncio.create_task(self._follow_roster(), name="reporting-roster")
+
+    async def _follow_roster(self) -> None:
+        topic = Topics(self.settings.topic_prefix).directory_events
+        follower = RosterFollower(self.settings.kafka_bootstrap, topic, self.roster)
+        try:
+            await follower.load()
+            await follower.follow()
+        finally:
+            await follower.stop()
 
     async def stop(self) -> None:
+        if self._roster_task is not None:
+            self._roster_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._roster_task
         if self.projector is not None:
             await self.projector.stop()
         await self.memory.close()
@@ -62,4 +87,5 @@ def build(settings: ReportingSettings, metrics: ReportingMetrics | None = None) 
     directory = load_directory(settings.directory)
     metrics = metrics or ReportingMetrics()
     projector = Projector(settings, db, directory, metrics) if settings.project else None
-    return Reporting(settings, client, db, directory, metrics, projector, StaleWhileRevalidate())
+    roster = LiveDirectory(directory)
+    return Reporting(settings, client, db, roster, metrics, projector, StaleWhileRevalidate())

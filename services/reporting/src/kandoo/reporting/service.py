@@ -67,7 +67,8 @@ async def complaint(m: ReadModels, complaint_id: str, who: Caller) -> dict[str, 
     owning = actor.role in (Role.DEPT_ADMIN, Role.SUPERVISOR) and actor.department == doc.get(
         "department"
     )
-    if owning or actor.role in (Role.CLERK, Role.SYSTEM):
+    of_all = actor.role is Role.SUPERVISOR and actor.department is None  # the mayor's office
+    if owning or of_all or actor.role in (Role.CLERK, Role.SYSTEM):
         return views.staff(doc, told, followers)
     return views.public(doc, told, followers)
 

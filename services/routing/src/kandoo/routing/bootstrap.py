@@ -56,7 +56,9 @@ class Routing:
         self._tasks: list[asyncio.Task[None]] = []
 
     def ready(self) -> bool:
-        return self._started and self.processor.index.ready and self.consumer.rebuilding == 0
+        p = self.processor
+        loaded = p.index.ready and p.roster_follower.loaded
+        return self._started and loaded and self.consumer.rebuilding == 0
 
     async def start(self) -> None:
         s, p = self.settings, self.processor
@@ -66,11 +68,13 @@ class Routing:
         await p.writer.start()
         await p.timer.start()
         await p.index.load()
+        await p.roster_follower.load()
         await self.consumer.start()
         self._started = True
         self._tasks = [
             asyncio.create_task(self._guard(self.consumer.run()), name="routing-consume"),
             asyncio.create_task(self._guard(p.index.follow()), name="routing-index"),
+            asyncio.create_task(self._guard(p.roster_follower.follow()), name="routing-roster"),
             asyncio.create_task(self._guard(self._timer_loop()), name="routing-timer"),
         ]
 
@@ -98,6 +102,7 @@ class Routing:
                 await task
         await self.consumer.stop()
         await self.processor.index.stop()
+        await self.processor.roster_follower.stop()
         await self.processor.writer.stop()
         await self.processor.timer.stop()
         await self.health.stop()

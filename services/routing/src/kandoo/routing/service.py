@@ -19,6 +19,7 @@ from kandoo.events import commands as c
 from kandoo.events.decide import Context, retained_category
 from kandoo.events.directory import Directory
 from kandoo.events.events import ComplaintEscalated, SlaBreached
+from kandoo.events.roster import LiveDirectory
 from kandoo.events.state import ComplaintState, evolve
 from kandoo.events.topics import Topics
 from kandoo.routing.adapters.duplicate_index import DuplicateIndex
@@ -31,6 +32,7 @@ from kandoo.routing.domain.decisions import CommandRecord, Decider
 from kandoo.routing.domain.partition import Batch, PartitionFold, PartitionState
 from kandoo.routing.metrics import RoutingMetrics
 from kandoo.routing.settings import RoutingSettings
+from kandoo.runtime.roster import RosterFollower
 
 log = logging.getLogger("kandoo.routing")
 Clock = Callable[[], datetime]
@@ -45,7 +47,8 @@ class Processor:
         metrics: RoutingMetrics,
         clock: Clock,
     ) -> None:
-        self.settings, self.directory, self.classifier = settings, directory, classifier
+        self.settings, self.classifier = settings, classifier
+        self.roster = LiveDirectory(directory)
         self.metrics, self.clock = metrics, clock
         measured = getattr(classifier, "triage_below", None)
         self.triage_below = triage_threshold(settings.triage_below, measured)
@@ -60,7 +63,13 @@ class Processor:
             settings.crash_before_commit,
         )
         self.timer = DeadlineTimer(bootstrap, self.topics.commands, clock)
-        self.decider = Decider(self.topics, self.partitions, self._context)
+        self.decider = Decider(self.topics, self.partitions, self._context, self.roster)
+        self.roster_follower = RosterFollower(bootstrap, self.topics.directory_events, self.roster)
+
+    @property
+    def directory(self) -> Directory:
+        """The directory with the roster's appointments and removals applied."""
+        return self.roster.directory
 
     # --- a batch of commands -------------------------------------------------------
 
@@ -113,6 +122,8 @@ class Processor:
         for command_id, (partition, result) in batch.outcomes.items():
             self.partitions.setdefault(partition, PartitionState()).remember(command_id, result)
         self.index.applied_own(batch.envelopes)
+        for env in batch.roster_envelopes:
+            self.roster.apply(env)
         for env in batch.envelopes:
             self.metrics.event_written(env.type)
             data = env.data

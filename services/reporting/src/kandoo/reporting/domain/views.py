@@ -118,6 +118,7 @@ def health(
                 "name": {"th": dept.name_th, "en": dept.name_en},
                 "external": dept.external,
                 "active_admins": len(dept.active_admins()),
+                "admins": [{"id": a.id, "name": a.name} for a in dept.active_admins()],
                 "without_admin": not dept.active_admins() and not dept.external,
                 "open": int(c.get("open", 0)),
                 "unacknowledged": w.unacknowledged,

@@ -118,11 +118,17 @@ class QueuePage(Out):
     items: list[QueueItem]
 
 
+class Admin(Out):
+    id: str = Field(description="Staff id")
+    name: str
+
+
 class DepartmentHealth(Out):
     department: str
     name: Names
     external: bool
     active_admins: int
+    admins: list[Admin] = Field(default=[], description="The active admins, as the roster has them")
     without_admin: bool = Field(description="No active admin: its reports wait unseen")
     open: int
     unacknowledged: int

@@ -28,7 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from kandoo.events.values import Classification
+from kandoo.events.values import Classification, Guess
 
 ARTIFACT_GLOB = "classifier-*.joblib"
 _SPACES = re.compile(r"\s+")
@@ -141,11 +141,18 @@ class TrainedModel:
             self._fast = FastScorer(self.pipeline)
         probabilities = self._fast.probabilities(text)
         best = int(probabilities.argmax())
+        top = probabilities.argsort()[::-1][:3]
         return Classification.model_construct(  # the parts are valid by construction
             category=self._fast.classes[best],
             confidence=round(float(probabilities[best]), 4),
             model_version=self.version,
             method="model",
+            alternatives=tuple(
+                Guess.model_construct(
+                    category=self._fast.classes[i], confidence=round(float(probabilities[i]), 4)
+                )
+                for i in top
+            ),
         )
 
     def predict_many(self, texts: Sequence[str]) -> list[tuple[str, float]]:

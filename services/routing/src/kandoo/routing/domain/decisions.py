@@ -19,7 +19,15 @@ from kandoo.events import commands as c
 from kandoo.events.decide import Context
 from kandoo.events.envelope import dumps, to_record
 from kandoo.events.lifecycle import handle
+from kandoo.events.records import CommandAccepted, EventRef
 from kandoo.events.refusals import Refusal
+from kandoo.events.roster import (
+    ROSTER_SUBJECT,
+    LiveDirectory,
+    RosterCommand,
+    decide_roster,
+    roster_envelope,
+)
 from kandoo.events.state import ComplaintState
 from kandoo.events.topics import Topics
 from kandoo.routing.domain.feed import departments_concerned, feed_view
@@ -56,9 +64,14 @@ class Outcome:
 
 class Decider:
     def __init__(
-        self, topics: Topics, partitions: dict[int, PartitionState], context_for: ContextFor
+        self,
+        topics: Topics,
+        partitions: dict[int, PartitionState],
+        context_for: ContextFor,
+        roster: LiveDirectory,
     ):
         self.topics, self.partitions, self.context_for = topics, partitions, context_for
+        self.roster = roster
 
     def decide(self, batch: Batch, record: CommandRecord, now: datetime) -> Outcome:
         batch.offsets[(record.topic, record.partition)] = record.offset + 1
@@ -74,6 +87,8 @@ class Decider:
         if known is not None:  # a retry: the same answer again, no new event
             self._send_result(batch, known[1])
             return Outcome(command.kind, "repeated")
+        if isinstance(command, c.AppointDepartmentAdmin | c.RemoveDepartmentAdmin):
+            return self._roster(batch, record, command, now)
         cid = command.complaint_id
         staged = batch.states.get(cid)
         state = staged[1] if staged else part.states.get(cid) or ComplaintState(cid)
@@ -94,6 +109,39 @@ class Decider:
                 view = dumps(feed_view(after, envs[-1]))
                 batch.sends.append((self.topics.routed(department), cid.encode(), view, None, []))
             result = accepted_result(command.command_id, envs, after)
+        batch.outcomes[command.command_id] = (record.partition, result)
+        self._send_result(batch, result)
+        return Outcome(command.kind, result.outcome)
+
+    def _roster(
+        self, batch: Batch, record: CommandRecord, command: RosterCommand, now: datetime
+    ) -> Outcome:
+        """A roster command: decided on the live directory as this batch leaves it, its
+        event written to `directory.events` in the same transaction."""
+        live = batch.roster or LiveDirectory(self.roster.directory, self.roster.sequence)
+        decision = decide_roster(command, live.directory)
+        result: Result
+        if isinstance(decision, Refusal):
+            result = refused_result(command.command_id, ROSTER_SUBJECT, decision)
+        else:
+            env = roster_envelope(decision, command, live.sequence + 1, now)
+            live.apply(env)
+            batch.roster = live
+            batch.roster_envelopes.append(env)
+            rec = to_record(env)
+            batch.sends.append(
+                (self.topics.directory_events, rec.key, rec.value, 0, list(rec.headers))
+            )
+            result = CommandAccepted(
+                command_id=command.command_id,
+                complaint_id=ROSTER_SUBJECT,
+                outcome="accepted",
+                events=[EventRef(type=env.type, sequence=env.sequence, id=env.id)],
+                status=None,
+                department=command.department,
+                tracking_code=None,
+                duplicate_of=None,
+            )
         batch.outcomes[command.command_id] = (record.partition, result)
         self._send_result(batch, result)
         return Outcome(command.kind, result.outcome)

@@ -13,6 +13,7 @@ from datetime import datetime
 from kandoo.events.envelope import Envelope
 from kandoo.events.records import CommandAccepted, CommandRefused, EventRef
 from kandoo.events.refusals import Refusal
+from kandoo.events.roster import LiveDirectory
 from kandoo.events.state import ComplaintState, evolve
 from kandoo.routing.domain.deadlines import next_due
 
@@ -117,3 +118,6 @@ class Batch:
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     """Next offset to read per (topic, partition) of the commands consumed."""
     dead_letters: int = 0
+    roster: LiveDirectory | None = None
+    """The roster as this batch's roster commands leave it (None: none in the batch)."""
+    roster_envelopes: list[Envelope] = field(default_factory=list)
