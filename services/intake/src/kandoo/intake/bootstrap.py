@@ -11,7 +11,12 @@ from kandoo.events.directory import Directory, load_directory
 from kandoo.events.topics import Topics
 from kandoo.intake.adapters.commands import CommandBus
 from kandoo.intake.adapters.ratelimit import RateLimiter
-from kandoo.intake.adapters.storage import IdempotencyKeys, Open311Tokens, PhotoStore
+from kandoo.intake.adapters.storage import (
+    IdempotencyKeys,
+    Open311Tokens,
+    PhotoStore,
+    ReporterTokens,
+)
 from kandoo.intake.metrics import IntakeMetrics
 from kandoo.intake.settings import IntakeSettings
 
@@ -29,6 +34,7 @@ class Intake:
     photos: PhotoStore
     keys: IdempotencyKeys
     tokens: Open311Tokens
+    reporters: ReporterTokens
     metrics: IntakeMetrics
     per_ip: RateLimiter
     per_token: RateLimiter
@@ -61,6 +67,7 @@ def build(settings: IntakeSettings) -> Intake:
         photos=PhotoStore(db),
         keys=IdempotencyKeys(db),
         tokens=Open311Tokens(db),
+        reporters=ReporterTokens(db),
         metrics=metrics,
         per_ip=RateLimiter(settings.rate_per_minute_ip),
         per_token=RateLimiter(settings.rate_per_minute_token),

@@ -119,6 +119,7 @@ async def submit(
         message = text("idempotency_conflict", language)
         raise field_error(422, "idempotency_conflict", message, "Idempotency-Key")
     complaint_id, command_id, token = _ids(intake, idempotency)
+    await intake.reporters.put(complaint_id, token_hash(token))
     hashes = []
     for i, data in enumerate(report.photos):
         try:

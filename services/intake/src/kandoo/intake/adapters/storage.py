@@ -22,6 +22,7 @@ class StoredPhoto:
     content: bytes
     content_type: str
     viewers: list[str]  # token hashes of reporters who may see it
+    complaints: list[str]  # complaints staff added it to (an "after" photo): their reporters
 
 
 class PhotoStore:
@@ -31,7 +32,9 @@ class PhotoStore:
         self._db = db
         self._bucket = AsyncGridFSBucket(db, bucket_name="photos")
 
-    async def put(self, photo: CleanPhoto, viewer_token_hash: str | None) -> None:
+    async def put(
+        self, photo: CleanPhoto, viewer_token_hash: str | None, complaint_id: str | None = None
+    ) -> None:
         found = await self._db["photos.files"].find_one({"_id": photo.sha256}, {"_id": 1})
         if found is None:
             # A concurrent request may store the same bytes first: that is fine.
@@ -46,6 +49,10 @@ class PhotoStore:
             await self._db["photos.files"].update_one(
                 {"_id": photo.sha256}, {"$addToSet": {"metadata.viewers": viewer_token_hash}}
             )
+        if complaint_id:
+            await self._db["photos.files"].update_one(
+                {"_id": photo.sha256}, {"$addToSet": {"metadata.complaints": complaint_id}}
+            )
 
     async def get(self, sha256: str) -> StoredPhoto | None:
         try:
@@ -55,8 +62,29 @@ class PhotoStore:
         metadata = stream.metadata or {}
         content = await stream.read()
         return StoredPhoto(
-            content, metadata.get("content_type", "image/jpeg"), metadata.get("viewers", [])
+            content,
+            metadata.get("content_type", "image/jpeg"),
+            metadata.get("viewers", []),
+            metadata.get("complaints", []),
         )
+
+
+class ReporterTokens:
+    """Each complaint's reporter token hash, written at submission: a photo staff add to a
+    complaint (the "after" photo) is shown to the token that filed it."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._tokens = db["reporter_tokens"]
+
+    async def put(self, complaint_id: str, token_hash: str) -> None:
+        await self._tokens.replace_one({"_id": complaint_id}, {"h": token_hash}, upsert=True)
+
+    async def holds(self, complaint_ids: list[str], token_hash: str) -> bool:
+        for complaint_id in complaint_ids[:10]:
+            found = await self._tokens.find_one({"_id": complaint_id})
+            if found is not None and found.get("h") == token_hash:
+                return True
+        return False
 
 
 class IdempotencyKeys:

@@ -15,7 +15,7 @@ from kandoo.events.auth import InvalidToken, caller_from
 from kandoo.intake.bootstrap import Intake, build
 from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import language_of, text
-from kandoo.intake.entrypoints import actions, complaints, open311, ops, photos
+from kandoo.intake.entrypoints import actions, complaints, open311, ops, photos, staff
 from kandoo.intake.entrypoints.deps import error_response
 from kandoo.intake.service import validation_fields
 from kandoo.intake.settings import IntakeSettings
@@ -48,7 +48,8 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
         lifespan=lifespan,
     )
     app.state.intake = intake
-    for router in (complaints.router, actions.router, open311.router, photos.router, ops.router):
+    routers = (complaints, actions, staff, open311, photos, ops)
+    for router in (r.router for r in routers):
         app.include_router(router)
 
     @app.exception_handler(ApiError)

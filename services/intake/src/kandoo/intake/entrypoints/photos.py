@@ -5,8 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from kandoo.events.auth import Caller
 from kandoo.events.ids import token_hash
 from kandoo.events.values import STAFF_ROLES
+from kandoo.intake.adapters.storage import StoredPhoto
+from kandoo.intake.bootstrap import Intake
 from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import text
 from kandoo.intake.entrypoints.deps import CallerDep, IntakeDep, LanguageDep
@@ -22,9 +25,20 @@ async def get_photo(
     photo = await intake.photos.get(sha256.lower())
     if photo is None:
         raise ApiError(404, "not_found", text("not_found", language))
-    own = caller.tracking_token is not None and token_hash(caller.tracking_token) in photo.viewers
-    if caller.actor.role not in STAFF_ROLES and not own:
+    if caller.actor.role not in STAFF_ROLES and not await _reporter_of(intake, caller, photo):
         raise ApiError(403, "forbidden", text("not_allowed_photo", language))
+    return _photo_response(photo)
+
+
+async def _reporter_of(intake: Intake, caller: Caller, photo: StoredPhoto) -> bool:
+    """The token that sent the photo, or that filed a complaint staff added it to."""
+    if caller.tracking_token is None:
+        return False
+    mine = token_hash(caller.tracking_token)
+    return mine in photo.viewers or await intake.reporters.holds(photo.complaints, mine)
+
+
+def _photo_response(photo: StoredPhoto) -> Response:
     return Response(
         photo.content,
         media_type=photo.content_type,
