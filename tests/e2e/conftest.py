@@ -19,6 +19,7 @@ import pytest
 from kandoo.events.auth import issue_token
 from kandoo.events.values import Actor
 from tests.conftest import TEST_SECRET, Servers
+from tests.e2e.browser import context, system_chromium  # noqa: F401 - fixtures for every module
 from tests.integration.notify.conftest import SmtpSink, WebhookSink, free_port, make_sinks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +42,8 @@ class Suite:
     gateway_url: str
     direct: dict[str, str]
     """Each service's own address, behind the gateway."""
+    web_env: dict[str, str]
+    """The web service's environment (its CLI, `kandoo-web create-staff`, runs with it)."""
 
     def bearer(self, actor: Actor) -> dict[str, str]:
         return {"Authorization": f"Bearer {issue_token(TEST_SECRET, actor)}"}
@@ -79,6 +82,7 @@ async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
         "KANDOO_PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
         "KANDOO_EMAIL_URL": f"mailto://127.0.0.1:{smtp.port}?from=kandoo@huahin.example&to={{email}}",
         "KANDOO_BACKOFF_BASE_S": "0.2",
+        "KANDOO_LOGIN_DELAY_S": "0.1",
         "KANDOO_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
         "KANDOO_REPORTING_URL": f"http://127.0.0.1:{ports['reporting']}",
     }
@@ -107,8 +111,18 @@ async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
             httpx.AsyncClient(base_url=direct["reporting"], timeout=30) as rep,
             httpx.AsyncClient(base_url=public, timeout=30) as front_door,
         ):
+            web_env = env | {"KANDOO_MONGODB_DB": f"e2e_{unique}_web"}
             yield Suite(
-                f"e2e.{unique}.", intake, rep, smtp, web, servers, front_door, public, direct
+                f"e2e.{unique}.",
+                intake,
+                rep,
+                smtp,
+                web,
+                servers,
+                front_door,
+                public,
+                direct,
+                web_env,
             )
     finally:
         for process in processes:

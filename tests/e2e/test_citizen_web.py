@@ -7,107 +7,32 @@ README's are made with `KANDOO_SCREENSHOTS=docs/screenshots`)."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 from PIL import Image
 from playwright.async_api import (
     Browser,
     BrowserContext,
     Page,
-    ViewportSize,
-    async_playwright,
     expect,
 )
 
 from kandoo.events.values import Actor, Role
+from tests.e2e.browser import PHONE, axe, click_map, screenshot
 from tests.e2e.conftest import ROOT, Suite
 from tests.e2e.test_gateway_open311 import eventually
 
 INSIDE = (12.5684, 99.9577)  # the clock tower
 OUTSIDE = (12.5600, 99.9900)  # in the sea, east of the municipality
-PHONE: ViewportSize = {"width": 390, "height": 844}
-AXE = ROOT / "services" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 MESSAGES = yaml.safe_load(
     (ROOT / "services/web/src/kandoo/web/domain/messages.yaml").read_text(encoding="utf-8")
 )
 ENGINEERING = Actor(id="eng-admin-1", role=Role.DEPT_ADMIN, department="engineering")
 CODE = re.compile(r"^[A-Z]{2}-[0-9A-Z]{4}-[0-9A-Z]{2}$")
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "Debian's chromium is not installed: `make tools` installs it"
-    return found
-
-
-@pytest.fixture(scope="module")
-async def system_chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-@pytest.fixture
-async def context(system_chromium: Browser, suite: Suite) -> AsyncIterator[BrowserContext]:
-    """A fresh phone-sized browser (its own cookies) that may reach only this machine."""
-    made = await system_chromium.new_context(
-        viewport=PHONE, locale="th-TH", base_url=suite.gateway_url, has_touch=False
-    )
-    outside: list[str] = []
-
-    async def only_local(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("http://127.0.0.1", "data:", "blob:")):
-            await route.continue_()
-        else:
-            outside.append(url)
-            await route.abort()
-
-    await made.route("**/*", only_local)
-    try:
-        yield made
-    finally:
-        await made.close()
-    assert not outside, f"the pages asked hosts outside this machine: {outside}"
-
-
-async def screenshot(page: Page, name: str) -> None:
-    folder = os.environ.get("KANDOO_SCREENSHOTS")
-    if folder:
-        # Playwright creates the folder.
-        await page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
-
-
-async def click_map(page: Page, map_id: str, lat: float, lon: float) -> None:
-    point = await page.evaluate(
-        "([id, lat, lon]) => { const m = KandooGeo.maps[id];"
-        " m.setView([lat, lon], 17, {animate: false});"
-        " const p = m.latLngToContainerPoint([lat, lon]); return {x: p.x, y: p.y}; }",
-        [map_id, lat, lon],
-    )
-    await page.locator(f"#{map_id}").click(position=point)
-
-
-async def axe(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it stands."""
-    await page.add_script_tag(path=str(AXE))
-    found = await page.evaluate("async () => (await axe.run(document)).violations")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def big_photo(tmp: Path) -> Path:

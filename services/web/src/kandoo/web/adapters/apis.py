@@ -32,6 +32,26 @@ class Citizen:
 
 
 @dataclass(frozen=True)
+class StaffCaller:
+    """A staff member through the console: the token minted for them, their language and
+    their address (so intake's limits and logs see the person, not this service)."""
+
+    token: str
+    language: str
+    address: str
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "Accept-Language": self.language,
+            "X-Forwarded-For": self.address,
+        }
+
+
+Who = Citizen | StaffCaller
+
+
+@dataclass(frozen=True)
 class Answer:
     """An API's answer: its status and JSON body (an error has `code`, `message`, `fields`)."""
 
@@ -100,7 +120,7 @@ class IntakeApi:
         complaint_id: str,
         action: str,
         body: dict[str, Any] | None,
-        who: Citizen,
+        who: Who,
         tracking_token: str | None = None,
         idempotency_key: str | None = None,
     ) -> Answer:
@@ -113,12 +133,43 @@ class IntakeApi:
             self.http.post(f"/v1/complaints/{complaint_id}/{action}", json=body, headers=headers)
         )
 
-    async def photo(self, sha256: str, tracking_token: str) -> tuple[int, bytes, str]:
-        """A photo the reporter may see (intake checks the token): status, bytes, type."""
-        try:
-            response = await self.http.get(
-                f"/v1/photos/{sha256}", headers={"X-Tracking-Token": tracking_token}
+    async def add_photo(
+        self, complaint_id: str, photo: tuple[str, bytes, str], who: StaffCaller
+    ) -> Answer:
+        """Staff: store a photo for the complaint (the "after" photo); its SHA-256 back."""
+        return await _answer(
+            self.http.post(
+                f"/v1/complaints/{complaint_id}/photos",
+                files={"photo": photo},
+                headers=who.headers(),
             )
+        )
+
+    async def appoint(
+        self, department: str, person_id: str, name: str, language: str, who: StaffCaller
+    ) -> Answer:
+        body = {"person_id": person_id, "name": name, "language": language}
+        return await _answer(
+            self.http.post(f"/v1/departments/{department}/admins", json=body, headers=who.headers())
+        )
+
+    async def remove_admin(self, department: str, person_id: str, who: StaffCaller) -> Answer:
+        return await _answer(
+            self.http.post(
+                f"/v1/departments/{department}/admins/{person_id}/remove",
+                json={"reason": ""},
+                headers=who.headers(),
+            )
+        )
+
+    async def photo(
+        self, sha256: str, tracking_token: str | None = None, who: StaffCaller | None = None
+    ) -> tuple[int, bytes, str]:
+        """A photo the reporter (by token) or staff may see, as intake decides: status,
+        bytes, type."""
+        headers = who.headers() if who else {"X-Tracking-Token": tracking_token or ""}
+        try:
+            response = await self.http.get(f"/v1/photos/{sha256}", headers=headers)
         except httpx.HTTPError:
             return 503, b"", "text/plain"
         kind = response.headers.get("content-type", "application/octet-stream")
@@ -132,11 +183,21 @@ class ReportingApi:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def get(self, path: str, language: str, **params: Any) -> Answer:
+    async def get(
+        self, path: str, language: str, who: StaffCaller | None = None, **params: Any
+    ) -> Answer:
         query = {k: v for k, v in params.items() if v is not None}
-        return await _answer(
-            self.http.get(path, params=query, headers={"Accept-Language": language})
-        )
+        headers = who.headers() if who else {"Accept-Language": language}
+        return await _answer(self.http.get(path, params=query, headers=headers))
+
+    async def text(self, path: str, who: StaffCaller, **params: Any) -> tuple[int, str]:
+        """A non-JSON answer (CSV): status and text."""
+        query = {k: v for k, v in params.items() if v is not None}
+        try:
+            response = await self.http.get(path, params=query, headers=who.headers())
+        except httpx.HTTPError:
+            return 503, ""
+        return response.status_code, response.text
 
     async def track(self, code: str, language: str) -> Answer:
         return await self.get(f"/v1/track/{code}", language)
@@ -153,7 +214,7 @@ class ReportingApi:
         return await self.get("/v1/hotspots", language, bbox=bbox, category=category, status=status)
 
     async def public_stats(self, first: str, last: str, language: str) -> Answer:
-        return await self.get("/v1/stats/public", language, **{"from": first, "to": last})
+        return await self.get("/v1/stats/public", language, None, **{"from": first, "to": last})
 
     async def ready(self) -> bool:
         return (await _answer(self.http.get("/readyz"))).ok

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,10 @@ THAI_MONTHS = (
     "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
 )  # fmt: skip
 OPEN = frozenset(s.value for s in OPEN_STATUSES)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def parse(value: Any) -> datetime | None:

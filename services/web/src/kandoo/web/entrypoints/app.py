@@ -15,7 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from kandoo.web.bootstrap import Web, build
 from kandoo.web.domain.i18n import LANGUAGES
-from kandoo.web.entrypoints import public, report, track
+from kandoo.web.entrypoints import public, report, staff, staff_admin, staff_auth, track
 from kandoo.web.entrypoints.context import LANG_COOKIE, render, set_cookie, words_for
 from kandoo.web.settings import PACKAGE, WebSettings
 
@@ -58,6 +58,9 @@ def create_app(settings: WebSettings, web: Web | None = None) -> FastAPI:
     app.include_router(report.router)
     app.include_router(track.router)
     app.include_router(public.router)
+    app.include_router(staff_auth.router)
+    app.include_router(staff.router)
+    app.include_router(staff_admin.router)
 
     @app.middleware("http")
     async def count(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -66,6 +69,9 @@ def create_app(settings: WebSettings, web: Web | None = None) -> FastAPI:
         pages.labels(getattr(route, "path", "other"), str(response.status_code)).inc()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith("/staff"):
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
     @app.get("/lang/{language}")
@@ -88,6 +94,17 @@ def create_app(settings: WebSettings, web: Web | None = None) -> FastAPI:
     @app.get("/metrics")
     async def metrics() -> Response:
         return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(staff_auth.NeedLogin)
+    async def need_login(request: Request, exc: staff_auth.NeedLogin) -> Response:
+        return staff_auth.login_redirect(exc)
+
+    @app.exception_handler(staff_auth.Refused)
+    async def refused(request: Request, exc: staff_auth.Refused) -> Response:
+        """A 403 page in the staff member's language (404 and 503 as their own)."""
+        status = {"not_found_title": 404, "service_unavailable": 503}.get(exc.reason, 403)
+        values = {"reason": exc.reason, "me": None, "csrf": ""}
+        return render(request, "staff/refused.html", words_for(request), values, status)
 
     @app.exception_handler(StarletteHTTPException)
     async def not_found(request: Request, exc: StarletteHTTPException) -> Response:

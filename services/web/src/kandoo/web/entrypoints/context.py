@@ -102,6 +102,11 @@ def map_context(web: Web) -> dict[str, Any]:
     }
 
 
+def category_names(web: Web, code: str | None) -> dict[str, str] | None:
+    found = web.directory.category(code) if code else None
+    return {"th": found.name_th, "en": found.name_en} if found else None
+
+
 def render(
     request: Request,
     name: str,
@@ -116,6 +121,8 @@ def render(
         "directory": web.directory,
         "zone": web.directory.municipality.zone,
         "path": request.url.path,
+        "query": request.url.query,
+        "names_of": lambda code: category_names(web, code),
         "public_url": web.settings.public_url,
         **values,
     }
