@@ -373,3 +373,66 @@ async def test_the_queue_is_filtered_paged_and_acknowledged_in_bulk(
     assert shortlist is not None
     assert shortlist.status == 200
     await expect(page.locator("table.shortlist")).to_contain_text(views[0]["tracking_code"])
+
+
+async def test_notes_are_internal_unless_marked_public_and_the_pin_drags(
+    suite: Suite, context: BrowserContext, desktop: BrowserContext
+) -> None:
+    view = await _engineering_complaint(suite, context)
+    page = await sign_in(desktop, "eng-admin-1", f"/staff/c/{view['id']}")
+    await page.fill("#note-text", "รอวัสดุจากคลัง (ภายใน)")
+    await page.click("form[action$='/notes'] button[type=submit]")
+    await expect(page.locator("[role=status]")).to_have_text(MESSAGES["staff_done_notes"]["th"])
+    await page.fill("#note-text", "จะเข้าซ่อมภายในวันพรุ่งนี้")
+    await page.check("#note-public")
+    await page.click("form[action$='/notes'] button[type=submit]")
+    await expect(page.locator(".timeline .badge.internal")).to_have_count(1)
+    await expect(page.locator(".timeline .badge.public")).to_have_count(1)
+    public = await tracked(suite, view["tracking_code"])
+    said = [e.get("text") for e in public["timeline"] if e["type"] == "complaint.note_added"]
+    assert said == ["จะเข้าซ่อมภายในวันพรุ่งนี้"], "the internal note is not public"
+
+    marker = page.locator("#pin-map .leaflet-marker-icon")
+    box = await marker.bounding_box()
+    assert box is not None
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] - 4)
+    await page.mouse.move(*start)
+    await page.mouse.down()
+    await page.mouse.move(start[0] + 60, start[1] + 30, steps=8)
+    await page.mouse.up()
+    moved = float(await page.input_value("#lon"))
+    assert moved > view["location"]["lon"], "dragging east moves the pin east"
+    await page.click("form[action$='/location'] button[type=submit]")
+    await expect(page.locator("[role=status]")).to_have_text(MESSAGES["staff_done_location"]["th"])
+    corrected = await tracked(suite, view["tracking_code"])
+    assert abs(corrected["location"]["lon"] - moved) < 1e-6
+
+    csrf = await page.locator("input[name=csrf]").first.input_value()
+    await page.click("#do-acknowledge")
+    await expect(page.locator("h1")).to_contain_text(MESSAGES["status_acknowledged"]["th"])
+    refused = await desktop.request.post(
+        f"/staff/c/{view['id']}/resolve", multipart={"csrf": csrf, "text": ""}
+    )
+    assert refused.status == 422
+    assert "กรุณาบันทึกสิ่งที่ได้ดำเนินการก่อนปิดงาน" in await refused.text(), "in Thai"
+
+
+async def test_the_clerk_sends_an_unsure_report_where_it_belongs_in_one_click(
+    suite: Suite, context: BrowserContext, desktop: BrowserContext
+) -> None:
+    page = await context.new_page()
+    code = await report(page, "ไม่พอใจมาก", (12.5990, 99.9600))
+    view = await tracked(suite, code, "triage")
+    clerk = await sign_in(desktop, "clerk-noi", "/staff/triage")
+    item = clerk.locator(".triage > li", has_text=code)
+    guesses = item.locator(".guesses button")
+    await expect(guesses).to_have_count(3)
+    await expect(guesses.first).to_contain_text("%")
+    await item.locator("select").select_option("road")
+    await item.locator(".other-category button").click()
+    await expect(clerk.locator("[role=status]")).to_have_text(MESSAGES["staff_done_triaged"]["th"])
+    routed = await tracked(suite, code, "routed")
+    assert routed["category"] == "road"
+    assert routed["department"] == "engineering"
+    await expect(clerk.locator(".triage > li", has_text=code)).to_have_count(0)
+    assert view["id"] == routed["id"]
