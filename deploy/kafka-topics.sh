@@ -14,6 +14,7 @@ create complaints.commands "$partitions" $((7 * day))
 create complaints.events "$partitions" -1
 create complaints.command-results "$partitions" 3600000
 create notifications.events "$partitions" -1
-for t in complaints.commands complaints.events complaints.command-results notifications.events; do
+create directory.events 1 -1  # the roster: one partition, so one order
+for t in complaints.commands complaints.events complaints.command-results notifications.events directory.events; do
   create "$t.dlq" 1 $((30 * day))
 done

@@ -173,7 +173,8 @@ def test_every_refusal_code_has_thai_and_english_text() -> None:
     from kandoo.events.refusals import REFUSAL_CODES, refuse
 
     for code in REFUSAL_CODES:
-        refusal: Refusal = refuse(code, status="x", department="x", category="x", days=14, person="x")
+        values = {"status": "x", "department": "x", "category": "x", "days": 14, "person": "x"}
+        refusal: Refusal = refuse(code, **values)
         assert refusal.message_th, code
         assert refusal.message_en, code
         assert refusal.message_th != refusal.message_en, code

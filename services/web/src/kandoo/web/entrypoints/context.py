@@ -79,15 +79,25 @@ def keep_token(request: Request, response: Response, code: str, token: str) -> N
     set_cookie(request, response, TOKENS_COOKIE, value)
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+def set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    max_age: int = YEAR_S,
+    path: str = "/",
+    secure: bool | None = None,
+) -> None:
+    """An HttpOnly, SameSite=Lax cookie; Secure as the citizens' pages have it (production)
+    unless `secure` says otherwise."""
     response.set_cookie(
         name,
         value,
-        max_age=YEAR_S,
+        max_age=max_age,
         httponly=True,
         samesite="lax",
-        secure=web_of(request).settings.secure_cookies,
-        path="/",
+        secure=web_of(request).settings.secure_cookies if secure is None else secure,
+        path=path,
     )
 
 

@@ -15,8 +15,8 @@ import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
-from starlette.datastructures import UploadFile as FormFile
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import UploadFile as FormFile
 
 from kandoo.events.values import Role
 from kandoo.web.adapters.apis import Answer
@@ -57,6 +57,16 @@ async def home(me: ConsoleDep) -> Response:
 def _may_see(me: Console, department: str) -> None:
     if not me.staff.sees(department):
         raise Refused("staff_other_department")
+
+
+def _department_asked(request: Request, me: Console, department: str) -> str:
+    """The department a queue page is asked for (by default the staff member's own),
+    known to the directory and one this staff member may see."""
+    department = department or _home_department(request, me)
+    if web_of(request).directory.department(department) is None:
+        raise Refused("staff_unknown_department")
+    _may_see(me, department)
+    return department
 
 
 async def _queue(
@@ -105,10 +115,7 @@ async def queue(
     done: str = "",
 ) -> Response:
     web = web_of(request)
-    department = department or _home_department(request, me)
-    if web.directory.department(department) is None:
-        raise Refused("staff_unknown_department")
-    _may_see(me, department)
+    department = _department_asked(request, me, department)
     page = max(page, 1)
     found, health = await _queue(request, me, department, status, category, overdue, page)
     if not found.ok:
@@ -141,8 +148,7 @@ async def queue_print(
     overdue: bool = False,
 ) -> Response:
     """A shortlist for a field team: the 50 most urgent, with where to go."""
-    department = department or _home_department(request, me)
-    _may_see(me, department)
+    department = _department_asked(request, me, department)
     found, _ = await _queue(request, me, department, status, category, overdue, 1, 50)
     if not found.ok:
         return _unavailable(request, me, found)

@@ -19,7 +19,7 @@ from kandoo.web.adapters.accounts import Session
 from kandoo.web.adapters.apis import StaffCaller
 from kandoo.web.domain.i18n import Words
 from kandoo.web.domain.staff import Staff, new_secret, password_problem
-from kandoo.web.entrypoints.context import render, web_of, words_for
+from kandoo.web.entrypoints.context import render, set_cookie, web_of, words_for
 
 router = APIRouter(prefix="/staff")
 SESSION_COOKIE = "kandoo_staff"
@@ -97,15 +97,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=web_of(request).settings.secure_staff_cookies,
-        path="/staff",
-    )
+    secure = web_of(request).settings.secure_staff_cookies
+    set_cookie(request, response, name, value, max_age, "/staff", secure)
 
 
 def _login_page(
