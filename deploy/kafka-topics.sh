@@ -15,6 +15,7 @@ create complaints.events "$partitions" -1
 create complaints.command-results "$partitions" 3600000
 create notifications.events "$partitions" -1
 create directory.events 1 -1  # the roster: one partition, so one order
-for t in complaints.commands complaints.events complaints.command-results notifications.events directory.events; do
+create line.webhook-events "$partitions" $((7 * day))
+for t in complaints.commands complaints.events complaints.command-results notifications.events directory.events line.webhook-events; do
   create "$t.dlq" 1 $((30 * day))
 done

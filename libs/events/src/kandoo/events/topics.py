@@ -13,6 +13,8 @@ EVENTS = "complaints.events"
 COMMAND_RESULTS = "complaints.command-results"
 NOTIFICATIONS = "notifications.events"
 DIRECTORY_EVENTS = "directory.events"
+LINE_WEBHOOK = "line.webhook-events"
+"""Each LINE webhook event as it came, made durable before LINE is answered (7 days)."""
 """The roster: who administers which department, as appointed and removed (kept forever)."""
 ROUTED_PREFIX = "complaints.routed."
 DLQ_SUFFIX = ".dlq"
@@ -63,6 +65,10 @@ class Topics:
         return self.prefix + NOTIFICATIONS
 
     @property
+    def line_webhook(self) -> str:
+        return self.prefix + LINE_WEBHOOK
+
+    @property
     def directory_events(self) -> str:
         return self.prefix + DIRECTORY_EVENTS
 
@@ -100,6 +106,7 @@ def core_topics(partitions: int = DEFAULT_PARTITIONS) -> list[TopicSpec]:
         TopicSpec(COMMAND_RESULTS, partitions, HOUR_MS),
         TopicSpec(NOTIFICATIONS, partitions, FOREVER),
         TopicSpec(DIRECTORY_EVENTS, 1, FOREVER),
+        TopicSpec(LINE_WEBHOOK, partitions, 7 * DAY_MS),
     ]
     specs += [TopicSpec(dlq_topic(s.name), 1, 30 * DAY_MS) for s in list(specs)]
     return specs

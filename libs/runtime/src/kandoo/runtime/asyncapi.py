@@ -104,6 +104,15 @@ def flows(t: Topics, departments: tuple[str, ...] = ()) -> list[Flow]:
                 ("reporting", None, "shows each department's active admins in its health"),
             ),
         ),
+        Flow(
+            t.line_webhook,
+            "intake",
+            None,
+            "Each event of LINE's webhook as LINE sent it (its `webhookEventId`, `source`, "
+            "`message`, `replyToken`...), keyed by the LINE user id, written before intake "
+            "answers LINE's POST: a crash after the 200 loses nothing. Kept 7 days.",
+            (("intake", "kandoo-intake-line", "works each LINE conversation, once per event"),),
+        ),
         *[
             Flow(name, "routing", DepartmentFeedRecord, feed_about)
             for name in (routed_topic("{department}"), *[t.routed(d) for d in departments])

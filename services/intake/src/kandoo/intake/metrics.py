@@ -25,3 +25,15 @@ class IntakeMetrics:
         self.waits = Counter(
             "kandoo_intake_waits", "Waits for routing's answer", ["outcome"], registry=r
         )
+        self.line_events = Counter(
+            "kandoo_intake_line_events",
+            "LINE webhook events worked, by type and outcome",
+            ["type", "outcome"],
+            registry=r,
+        )
+        self.line_webhook = Histogram(
+            "kandoo_intake_line_webhook_seconds",
+            "From LINE's POST to its answer (the events made durable)",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2),
+            registry=r,
+        )

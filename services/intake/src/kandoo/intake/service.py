@@ -45,6 +45,8 @@ class Submission:
     reporter: ReporterContact
     photos: list[bytes] = field(default_factory=list)
     channel_reference: str | None = None
+    stored_photos: list[str] = field(default_factory=list)
+    """Photos already cleaned and stored as they came (a LINE chat's), by SHA-256."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,9 @@ async def submit(
             raise field_error(422, "bad_photo", message, f"photos.{i}") from exc
         await intake.photos.put(photo, token_hash(token))
         hashes.append(photo.sha256)
+    for sha256 in report.stored_photos:
+        await intake.photos.allow(sha256, token_hash(token))
+        hashes.append(sha256)
     command = c.SubmitComplaint(
         command_id=command_id,
         complaint_id=complaint_id,

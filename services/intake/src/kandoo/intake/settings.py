@@ -7,6 +7,8 @@ from pydantic import Field, model_validator
 from kandoo.events.config import ServiceSettings
 
 DEV_OPEN311_KEY = "development-open311-key"  # refused in production
+DEV_LINE_SECRET = "development-line-channel-secret"  # noqa: S105 - refused in production
+DEV_LINE_TOKEN = "development-line-access-token"  # noqa: S105 - refused in production
 
 
 class IntakeSettings(ServiceSettings):
@@ -30,9 +32,30 @@ class IntakeSettings(ServiceSettings):
     this ceiling, so an office behind one address is not throttled as one citizen."""
     open311_api_keys: list[str] = Field(default_factory=lambda: [DEV_OPEN311_KEY])
     mongodb_db: str = "kandoo"
+    line_channel_secret: str = DEV_LINE_SECRET
+    """The LINE channel's secret (LINE Developers console, Basic settings): checks each
+    webhook's X-Line-Signature. Empty: LINE is not connected (the webhook answers 404)."""
+    line_channel_access_token: str = DEV_LINE_TOKEN
+    """The channel's long-lived access token (Messaging API tab): replies and content."""
+    line_api_url: str = "https://api.line.me"
+    line_data_api_url: str = "https://api-data.line.me"
+    """Where image content is fetched (`/v2/bot/message/{id}/content`)."""
+    line_conversation_minutes: float = 30.0
+    """A LINE conversation not finished within this is forgotten (checked on read)."""
 
     @model_validator(mode="after")
     def _no_development_keys_in_production(self) -> IntakeSettings:
         if self.env == "production" and DEV_OPEN311_KEY in self.open311_api_keys:
             raise ValueError("KANDOO_OPEN311_API_KEYS holds the development key: set real keys")
+        placeholders = {DEV_LINE_SECRET, DEV_LINE_TOKEN}
+        line = {self.line_channel_secret, self.line_channel_access_token}
+        if self.env == "production" and line & placeholders:
+            raise ValueError(
+                "KANDOO_LINE_CHANNEL_SECRET / KANDOO_LINE_CHANNEL_ACCESS_TOKEN are the "
+                "development placeholders: set the channel's own, or empty to leave LINE off"
+            )
         return self
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_channel_access_token)

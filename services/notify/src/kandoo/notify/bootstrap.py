@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 
 from kandoo.events.directory import load_directory
 from kandoo.events.topics import Topics
+from kandoo.notify.adapters.line_push import LinePusher
 from kandoo.notify.adapters.publisher import Publisher
 from kandoo.notify.adapters.sender import Sender
 from kandoo.notify.adapters.store import DeliveryStore
@@ -44,7 +45,13 @@ class Notify:
         directory, rules = load_directory(settings.directory), load_rules(settings.rules)
         self.store = DeliveryStore(self.client[settings.mongodb_db])
         self.publisher = Publisher(settings.kafka_bootstrap, self.topics, clock)
-        sender = sender or Sender(settings.send_timeout_s, settings.dev_mail_relay)
+        line = (
+            LinePusher(settings.line_api_url, settings.line_channel_access_token)
+            if settings.line_channel_access_token
+            else None
+        )
+        sender = sender or Sender(settings.send_timeout_s, settings.dev_mail_relay, line)
+        self.sender = sender
         self.deliveries = Deliveries(
             settings, self.store, self.publisher, sender, self.metrics, clock
         )
@@ -89,6 +96,7 @@ class Notify:
         await self.consumer.stop()
         await self.publisher.stop()
         await self.health.stop()
+        await self.sender.close()
         with contextlib.suppress(Exception):
             await self.client.close()
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from kandoo.events.directory import Directory
+from kandoo.notify.adapters.line_push import SCHEME as LINE_SCHEME
 from kandoo.notify.adapters.publisher import Publisher
 from kandoo.notify.adapters.sender import Sender
 from kandoo.notify.adapters.store import DeliveryStore
@@ -34,6 +35,8 @@ from kandoo.notify.settings import NotifySettings
 
 Clock = Callable[[], datetime]
 Attempt = Coroutine[Any, Any, None]
+SAFE_TO_REPEAT = frozenset({LINE_SCHEME})
+"""Channels whose platform drops a repeated delivery itself (LINE's X-Line-Retry-Key)."""
 
 
 class PoisonEvent(ValueError):
@@ -61,7 +64,10 @@ class Deliveries:
         every delivery waiting for a retry is on the retry list (it may have died between
         the two writes, or the delivery be older than the list)."""
         for d in await self.store.unfinished():
-            if d["state"] == "sending":
+            if d["state"] == "sending" and d.get("channel") in SAFE_TO_REPEAT:
+                # LINE dedupes by the delivery's retry key: sending again cannot show it twice.
+                await self.store.schedule(d["_id"], self.clock())
+            elif d["state"] == "sending":
                 await self.dead(d, "interrupted while sending: not repeated, to avoid a duplicate")
             else:
                 await self.store.schedule(d["_id"], d["next_at"])
@@ -76,7 +82,7 @@ class Deliveries:
 
     async def attempt(self, d: Doc) -> None:
         async with self.gate:
-            ok, reason = await self.sender.send(d["url"], d["title"], d["body"])
+            ok, reason = await self.sender.send(d["url"], d["title"], d["body"], d["_id"])
         if ok:
             await self._sent(d)
         elif d["attempt"] >= self.settings.max_attempts:

@@ -7,6 +7,8 @@ from pydantic import Field, model_validator
 from kandoo.events.config import ServiceSettings
 
 DEV_EMAIL_URL = "mailto://127.0.0.1:1025?from=kandoo-dev@huahin.example&to={email}"
+DEV_LINE_TOKEN = "development-line-access-token"  # noqa: S105 - refused in production
+LINE_PUSH_URL = "line-push://{user_id}"
 
 
 class NotifySettings(ServiceSettings):
@@ -19,8 +21,12 @@ class NotifySettings(ServiceSettings):
     """Apprise URL template for reporters' e-mail; `{email}` is replaced (URL-quoted)."""
     sms_url: str = ""
     """Apprise URL template for an SMS gateway, with `{phone}`; empty: no SMS."""
-    line_url: str = ""
-    """Apprise URL template for LINE, with `{user_id}` (the token stays in the env)."""
+    line_url: str = LINE_PUSH_URL
+    """Where a reporter who came by LINE is told: `line-push://{user_id}`, LINE push
+    messages through line-bot-sdk with a retry key (empty: not by LINE)."""
+    line_channel_access_token: str = DEV_LINE_TOKEN
+    """The LINE channel's access token (the same as intake's). Empty: no LINE pushes."""
+    line_api_url: str = "https://api.line.me"
     dev_mail_relay: str = ""
     """Development only: `host:port` of an SMTP catcher that gets every e-mail, the
     directory's staff addresses included (`make run` starts one). Refused in production."""
@@ -36,6 +42,11 @@ class NotifySettings(ServiceSettings):
             raise ValueError("KANDOO_EMAIL_URL is the development relay: set the real one")
         if self.env == "production" and self.dev_mail_relay:
             raise ValueError("KANDOO_DEV_MAIL_RELAY diverts all e-mail: not in production")
+        if self.env == "production" and self.line_channel_access_token == DEV_LINE_TOKEN:
+            raise ValueError(
+                "KANDOO_LINE_CHANNEL_ACCESS_TOKEN is the development placeholder: set the "
+                "channel's own, or empty to send nothing by LINE"
+            )
         return self
 
     def group(self) -> str:

@@ -138,9 +138,13 @@ class CommandBus:
         return self._seen.get(command_id)
 
     async def publish_raw(self, topic: str, value: bytes, key: bytes | None = None) -> None:
-        """One record, acknowledged by the broker (tests use it to probe the listener)."""
+        """One record, acknowledged by the broker (LINE's webhook events; tests use it to
+        probe the listener); KafkaUnavailable if the broker does not take it."""
         producer, _ = self._started()
-        await (await producer.send(topic, value=value, key=key))
+        try:
+            await (await producer.send(topic, value=value, key=key))
+        except Exception as exc:
+            raise KafkaUnavailable(str(exc)) from exc
 
     async def send(self, command: CommandBase, wait_s: float) -> Result | None:
         """Publish `command` and wait up to `wait_s` for its result; None if unknown yet."""

@@ -54,6 +54,12 @@ class PhotoStore:
                 {"_id": photo.sha256}, {"$addToSet": {"metadata.complaints": complaint_id}}
             )
 
+    async def allow(self, sha256: str, viewer_token_hash: str) -> None:
+        """The reporter behind this token may see a photo stored earlier."""
+        await self._db["photos.files"].update_one(
+            {"_id": sha256}, {"$addToSet": {"metadata.viewers": viewer_token_hash}}
+        )
+
     async def get(self, sha256: str) -> StoredPhoto | None:
         try:
             stream = await self._bucket.open_download_stream(sha256)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -12,11 +13,13 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kandoo.events.auth import InvalidToken, caller_from
+from kandoo.intake.adapters.line import LineChats, LinePlatform
 from kandoo.intake.bootstrap import Intake, build
 from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import language_of, text
-from kandoo.intake.entrypoints import actions, complaints, open311, ops, photos, staff
+from kandoo.intake.entrypoints import actions, complaints, line, open311, ops, photos, staff
 from kandoo.intake.entrypoints.deps import error_response
+from kandoo.intake.line_chat import LineChat
 from kandoo.intake.service import validation_fields
 from kandoo.intake.settings import IntakeSettings
 
@@ -30,15 +33,31 @@ Errors name the field and the reason, in Thai or English (`language`, `Accept-La
 """
 
 
+def line_chat(intake: Intake) -> LineChat | None:
+    """The worker of LINE conversations, when a LINE channel is connected."""
+    s = intake.settings
+    if not s.line_enabled:
+        return None
+    platform = LinePlatform(s.line_api_url, s.line_data_api_url, s.line_channel_access_token)
+    chats = LineChats(intake.mongo[s.mongodb_db], timedelta(minutes=s.line_conversation_minutes))
+    return LineChat(intake, platform, chats)
+
+
 def create_app(settings: IntakeSettings | None = None, intake: Intake | None = None) -> FastAPI:
     intake = intake or build(settings or IntakeSettings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await intake.start()
+        chat = line_chat(intake)
+        if chat is not None:
+            await chat.start()
+        app.state.line_chat = chat
         try:
             yield
         finally:
+            if chat is not None:
+                await chat.stop()
             await intake.stop()
 
     app = FastAPI(
@@ -48,7 +67,7 @@ def create_app(settings: IntakeSettings | None = None, intake: Intake | None = N
         lifespan=lifespan,
     )
     app.state.intake = intake
-    routers = (complaints, actions, staff, open311, photos, ops)
+    routers = (complaints, actions, staff, line, open311, photos, ops)
     for router in (r.router for r in routers):
         app.include_router(router)
 
