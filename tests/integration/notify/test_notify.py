@@ -139,10 +139,12 @@ async def test_a_redelivered_event_or_a_restart_mid_batch_sends_nothing_twice(
     class Crashing(Sender):
         """Dies (as a killed process would) on its first message to eng-admin-2."""
 
-        async def send(self, url: str, title: str, body: str) -> tuple[bool, str | None]:
+        async def send(
+            self, url: str, title: str, body: str, delivery_id: str = ""
+        ) -> tuple[bool, str | None]:
             if url.endswith("/eng-admin-2"):
                 raise asyncio.CancelledError
-            return await super().send(url, title, body)
+            return await super().send(url, title, body, delivery_id)
 
     # the same events again, from the start, into the same delivery records
     replay = n.settings.model_copy(update={"group_id": "notify-replay"})
