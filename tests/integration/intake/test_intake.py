@@ -9,6 +9,7 @@ import re
 
 from PIL import Image
 
+from kandoo.events.ids import stable_id, tracking_code
 from kandoo.intake.adapters.ratelimit import RateLimiter
 from tests.conftest import Servers
 from tests.integration.intake.conftest import (
@@ -38,6 +39,31 @@ async def test_a_thai_report_is_answered_201_with_a_readable_tracking_code(stack
     assert body["department"] == "engineering"
     assert body["tracking_token"]
     assert body["status_url"].endswith(f"/t/{body['tracking_code']}")
+
+
+async def test_a_tracking_code_already_given_to_another_complaint_is_never_given_again(
+    stack: Stack,
+) -> None:
+    key = "collision-test-key"
+    complaint_id = stable_id("complaint", key)
+    first_choice = tracking_code(complaint_id, "HH")
+    # Another complaint holds the code this one would get first: a forced collision.
+    await stack.intake.codes.reserve("another-complaint", "HH")
+    taken = stack.intake.mongo[stack.intake.settings.mongodb_db]["tracking_codes"]
+    await taken.delete_many({"complaint_id": "another-complaint"})
+    await taken.insert_one({"_id": first_choice, "complaint_id": "another-complaint"})
+    headers = {"Idempotency-Key": key}
+    answer = await stack.http.post("/v1/complaints", json=report(), headers=headers)
+    assert answer.status_code == 201, answer.text
+    code = answer.json()["tracking_code"]
+    assert code != first_choice
+    assert code == tracking_code(complaint_id, "HH", 1)
+    assert TRACKING.match(code), "still short and readable aloud"
+    again = await stack.http.post("/v1/complaints", json=report(), headers=headers)
+    assert again.json()["tracking_code"] == code, "a retry keeps its code"
+    owner = await taken.find_one({"_id": code})
+    assert owner is not None
+    assert owner["complaint_id"] == complaint_id
 
 
 async def test_a_pin_outside_hua_hin_is_refused_in_the_reporters_language(stack: Stack) -> None:
@@ -201,6 +227,13 @@ async def test_open311_discovery_services_and_request(stack: Stack) -> None:
         data=form | {"api_key": "development-open311-key", "service_code": "ufo"},
     )
     assert unknown.status_code == 400
+    long_names = {"first_name": "ก" * 150, "last_name": "ข" * 150}
+    too_long = await stack.http.post(
+        "/open311/v2/requests.json",
+        data=form | {"api_key": "development-open311-key"} | long_names,
+    )
+    assert too_long.status_code == 400, "never a 500 for a long name"
+    assert "first_name" in too_long.json()[0]["description"]
 
 
 async def test_an_answer_slower_than_the_budget_is_202_with_a_status_link(stack: Stack) -> None:

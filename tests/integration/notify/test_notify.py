@@ -276,3 +276,45 @@ async def test_a_delivery_left_waiting_for_a_retry_is_retried_after_a_restart(
         assert [p["title"] for p in n.web.to("eng-admin-1")].count("left waiting") == 1
     finally:
         await again.stop()
+
+
+async def test_a_sender_that_raises_is_retried_then_dead_lettered_never_left_sending(
+    n: Notify,
+) -> None:
+    class Raising(Sender):
+        """A sender with a bug for one person's address (not a timeout, not a refusal)."""
+
+        async def send(
+            self, url: str, title: str, body: str, delivery_id: str = ""
+        ) -> tuple[bool, str | None]:
+            if url.endswith("/eng-admin-2"):
+                raise RuntimeError("the sender broke")
+            return await super().send(url, title, body, delivery_id)
+
+    await n.notifier.stop()
+    raising = build(n.settings, sender=Raising(5))
+    await raising.start()
+    try:
+        light = submit_en("frank@example.com", "Street lamp flickering all night", lat=12.5520)
+        await n.client.call(light)
+        dlq = raising.topics.dlq(raising.topics.notifications)
+
+        async def dead() -> list[dict[str, Any]]:
+            found = [json.loads(v) for v in await read_topic(n.servers, dlq)]
+            return [d for d in found if d.get("recipient") == "eng-admin-2"]
+
+        letters: list[dict[str, Any]] = []
+        for _ in range(150):
+            letters = await dead()
+            if letters:
+                break
+            await asyncio.sleep(0.2)
+        assert len(letters) == 1
+        assert letters[0]["recipient"] == "eng-admin-2"
+        assert letters[0]["attempts"] == 3
+        assert "RuntimeError: the sender broke" in letters[0]["reason"]
+        sending = await raising.store.deliveries.count_documents({"state": "sending"})
+        assert sending == 0
+        assert any(light.tracking_code in p["title"] for p in n.web.to("eng-admin-1"))
+    finally:
+        await raising.stop()

@@ -38,13 +38,16 @@ def stable_id(*parts: str) -> str:
     return str(uuid.uuid5(KANDOO_NAMESPACE, "\x1f".join(parts)))
 
 
-def tracking_code(complaint_id: str, prefix: str = "HH") -> str:
+def tracking_code(complaint_id: str, prefix: str = "HH", attempt: int = 0) -> str:
     """A short code for the reporter, `HH-7K4P-2Q`, derived from the complaint id.
 
-    Six characters of a 30-letter alphabet give 729 million codes; the reporting read
-    model keeps a unique index on it, and intake retries with a fresh id on a clash.
+    Six characters of a 30-letter alphabet give 729 million codes: among 300,000
+    complaints some dozens would share one, so intake reserves each code before it hands
+    it out and, on a clash with another complaint, takes the next `attempt` (the same
+    complaint always walks the same sequence, so a retried submission finds its own code).
     """
-    digest = int.from_bytes(hashlib.sha256(complaint_id.encode()).digest()[:8], "big")
+    seed = complaint_id if attempt == 0 else f"{complaint_id}#{attempt}"
+    digest = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
     chars = []
     for _ in range(6):
         digest, index = divmod(digest, len(TRACKING_ALPHABET))

@@ -16,6 +16,7 @@ from kandoo.intake.adapters.storage import (
     Open311Tokens,
     PhotoStore,
     ReporterTokens,
+    TrackingCodes,
 )
 from kandoo.intake.metrics import IntakeMetrics
 from kandoo.intake.settings import IntakeSettings
@@ -35,6 +36,7 @@ class Intake:
     keys: IdempotencyKeys
     tokens: Open311Tokens
     reporters: ReporterTokens
+    codes: TrackingCodes
     metrics: IntakeMetrics
     per_ip: RateLimiter
     per_token: RateLimiter
@@ -68,6 +70,7 @@ def build(settings: IntakeSettings) -> Intake:
         keys=IdempotencyKeys(db),
         tokens=Open311Tokens(db),
         reporters=ReporterTokens(db),
+        codes=TrackingCodes(db),
         metrics=metrics,
         per_ip=RateLimiter(settings.rate_per_minute_ip),
         per_token=RateLimiter(settings.rate_per_minute_token),

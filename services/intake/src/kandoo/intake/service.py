@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from kandoo.events import commands as c
 from kandoo.events.auth import Caller, new_tracking_token
-from kandoo.events.ids import stable_id, token_hash, tracking_code
+from kandoo.events.ids import stable_id, token_hash
 from kandoo.events.records import CommandAccepted, CommandRefused
 from kandoo.events.refusals import refuse
 from kandoo.events.values import Actor, Location, ReporterContact
@@ -122,6 +122,7 @@ async def submit(
         raise field_error(422, "idempotency_conflict", message, "Idempotency-Key")
     complaint_id, command_id, token = _ids(intake, idempotency)
     await intake.reporters.put(complaint_id, token_hash(token))
+    code = await intake.codes.reserve(complaint_id, intake.directory.municipality.tracking_prefix)
     hashes = []
     for i, data in enumerate(report.photos):
         try:
@@ -138,7 +139,7 @@ async def submit(
         command_id=command_id,
         complaint_id=complaint_id,
         actor=actor,
-        tracking_code=tracking_code(complaint_id, intake.directory.municipality.tracking_prefix),
+        tracking_code=code,
         description=report.description,
         language=report.language,
         location=loc,

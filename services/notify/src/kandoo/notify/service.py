@@ -15,6 +15,7 @@ never holds up other deliveries; after `max_attempts` the delivery goes to
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,7 @@ from kandoo.notify.settings import NotifySettings
 
 Clock = Callable[[], datetime]
 Attempt = Coroutine[Any, Any, None]
+log = logging.getLogger("kandoo.notify")
 SAFE_TO_REPEAT = frozenset({LINE_SCHEME})
 """Channels whose platform drops a repeated delivery itself (LINE's X-Line-Retry-Key)."""
 
@@ -82,7 +84,11 @@ class Deliveries:
 
     async def attempt(self, d: Doc) -> None:
         async with self.gate:
-            ok, reason = await self.sender.send(d["url"], d["title"], d["body"], d["_id"])
+            try:
+                ok, reason = await self.sender.send(d["url"], d["title"], d["body"], d["_id"])
+            except Exception as exc:  # any sender's failure is a failed attempt, retried
+                log.warning("sender raised for %s", d["_id"], exc_info=True)
+                ok, reason = False, f"{type(exc).__name__}: {exc}"[:500]
         if ok:
             await self._sent(d)
         elif d["attempt"] >= self.settings.max_attempts:

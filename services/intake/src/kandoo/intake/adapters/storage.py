@@ -14,6 +14,7 @@ from gridfs import AsyncGridFSBucket, NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from kandoo.events.ids import tracking_code
 from kandoo.intake.domain.photos import CleanPhoto
 
 
@@ -73,6 +74,29 @@ class PhotoStore:
             metadata.get("viewers", []),
             metadata.get("complaints", []),
         )
+
+
+class TrackingCodes:
+    """Tracking codes handed out, each to one complaint (a unique `_id`): no two
+    complaints ever share one."""
+
+    MAX_ATTEMPTS = 20
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._codes = db["tracking_codes"]
+
+    async def reserve(self, complaint_id: str, prefix: str) -> str:
+        """The complaint's code: the first of its sequence free or already its own."""
+        for attempt in range(self.MAX_ATTEMPTS):
+            code = tracking_code(complaint_id, prefix, attempt)
+            try:
+                await self._codes.insert_one({"_id": code, "complaint_id": complaint_id})
+                return code
+            except DuplicateKeyError:
+                found = await self._codes.find_one({"_id": code})
+                if found is not None and found.get("complaint_id") == complaint_id:
+                    return code  # a retry of the same submission
+        raise RuntimeError(f"no free tracking code for {complaint_id} in {self.MAX_ATTEMPTS}")
 
 
 class ReporterTokens:

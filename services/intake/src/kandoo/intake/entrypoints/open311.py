@@ -129,7 +129,9 @@ def submission(intake: Intake, form: FormData) -> Submission:
     description = field(form, "description", MAX_DESCRIPTION)
     if not description:
         raise Refused(400, f"description is required (at most {MAX_DESCRIPTION} characters)")
-    name = " ".join(p for p in (field(form, "first_name"), field(form, "last_name")) if p) or None
+    # each half at most 100: the two together fit the contact's 200 (never a 500)
+    halves = (field(form, "first_name", 100), field(form, "last_name", 100))
+    name = " ".join(p for p in halves if p) or None
     return Submission(
         description=description,
         language="th",
