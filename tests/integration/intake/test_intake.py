@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import re
+from collections.abc import AsyncIterator
 
 from PIL import Image
 
@@ -299,6 +300,27 @@ async def test_limits_answer_413_and_429(stack: Stack) -> None:
     assert big.status_code == 413
     statuses = [(await stack.http.get("/open311/v2/services.json")).status_code for _ in range(40)]
     assert 429 in statuses
+
+
+async def test_a_chunked_body_without_a_length_is_capped_too(stack: Stack) -> None:
+    sent = 0
+
+    async def sixty_megabytes() -> AsyncIterator[bytes]:
+        nonlocal sent
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(60):
+            sent += len(chunk)
+            yield chunk
+
+    answer = await stack.http.post(
+        "/v1/complaints",
+        content=sixty_megabytes(),
+        headers={"Content-Type": "application/json", "Accept-Language": "th"},
+    )
+    assert "content-length" not in answer.request.headers
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "body_too_large"
+    assert sent <= stack.intake.settings.max_body_bytes + 2 * 1024 * 1024, "stopped reading"
 
 
 async def test_browsers_behind_one_address_have_limits_of_their_own_under_its_ceiling(

@@ -315,6 +315,13 @@ async def test_a_sender_that_raises_is_retried_then_dead_lettered_never_left_sen
         assert "RuntimeError: the sender broke" in letters[0]["reason"]
         sending = await raising.store.deliveries.count_documents({"state": "sending"})
         assert sending == 0
+        kept = [d async for d in raising.store.deliveries.find({})]
+        finished = [d for d in kept if d["state"] in ("sent", "dead")]
+        assert finished
+        assert all(d["body"] is None and d["url"].endswith("://") for d in finished), (
+            "no address or message kept once a delivery is over"
+        )
+        assert not any("frank@example.com" in str(d) for d in finished)
         assert any(light.tracking_code in p["title"] for p in n.web.to("eng-admin-1"))
     finally:
         await raising.stop()

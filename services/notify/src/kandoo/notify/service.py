@@ -97,7 +97,10 @@ class Deliveries:
             await self._failed(d, reason)
 
     async def _sent(self, d: Doc) -> None:
-        await self.store.update(d["_id"], state="sent", sent_at=self.clock())
+        # Sent: the address (a reporter's e-mail, phone or LINE id) and the message are
+        # not needed any more, and are personal data: only the channel is kept.
+        forgotten = {"url": f"{d['channel']}://", "title": None, "body": None}
+        await self.store.update(d["_id"], state="sent", sent_at=self.clock(), **forgotten)
         self.metrics.deliveries.labels(d["channel"], "sent").inc()
         if d.get("event_time"):
             lag = (self.clock() - datetime.fromisoformat(str(d["event_time"]))).total_seconds()
@@ -133,7 +136,8 @@ class Deliveries:
         return len(due)
 
     async def dead(self, d: Doc, reason: str) -> None:
-        await self.store.update(d["_id"], state="dead", reason=reason)
+        forgotten = {"url": f"{d['channel']}://", "title": None, "body": None}
+        await self.store.update(d["_id"], state="dead", reason=reason, **forgotten)
         self.metrics.deliveries.labels(d["channel"], "dead_lettered").inc()
         await self.publisher.dead_letter(
             str(d.get("complaint_id", "")).encode(),

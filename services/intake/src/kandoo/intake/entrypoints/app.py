@@ -125,6 +125,10 @@ def _refusal(request: Request, intake: Intake) -> Response | None:
     return None
 
 
+class BodyTooLarge(Exception):
+    """More body bytes arrived than `max_body_bytes`."""
+
+
 class LimitsAndMetrics:
     """Pure ASGI middleware (cheaper than BaseHTTPMiddleware): limits first, then metrics."""
 
@@ -136,8 +140,9 @@ class LimitsAndMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        refusal = _refusal(Request(scope), self.intake)
-        status = 500
+        request = Request(scope)
+        refusal = _refusal(request, self.intake)
+        status, received, limit = 500, 0, self.intake.settings.max_body_bytes
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
@@ -145,11 +150,28 @@ class LimitsAndMetrics:
                 status = message["status"]
             await send(message)
 
+        async def capped() -> Message:
+            """The body as it arrives, counted: a chunked body (no Content-Length) is held
+            to the same cap as a declared one."""
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
         try:
             if refusal is not None:
                 await refusal(scope, receive, send_and_note)
             else:
-                await self.app(scope, receive, send_and_note)
+                await self.app(scope, capped, send_and_note)
+        except BodyTooLarge:
+            if status != 500:
+                raise  # the answer had begun: nothing better can be said
+            language = language_of(request.headers.get("accept-language"))
+            too_large = ApiError(413, "body_too_large", text("body_too_large", language))
+            await error_response(too_large)(scope, receive, send_and_note)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             self.intake.metrics.requests.labels(route, str(status)).inc()
