@@ -20,6 +20,7 @@ from PIL import Image
 
 from kandoo.events.values import Actor, Role
 from tests.e2e.conftest import Suite
+from tests.e2e.test_citizen_web import tracked
 from tests.e2e.test_gateway_open311 import eventually
 from tests.integration.routing.conftest import read_topic
 
@@ -112,18 +113,6 @@ async def submitted_by(suite: Suite, who: str) -> list[dict[str, Any]]:
         if e["type"] == "complaint.submitted" and contact.get("line_user_id") == who:
             found.append(e)
     return found
-
-
-async def tracked(suite: Suite, code: str, status: str | None = None) -> dict[str, Any]:
-    async def check() -> dict[str, Any]:
-        found = await suite.reporting.get(f"/v1/track/{code}")
-        assert found.status_code == 200
-        body: dict[str, Any] = found.json()
-        assert status is None or body["status"] == status
-        return body
-
-    result: dict[str, Any] = await eventually(check)
-    return result
 
 
 async def test_a_thai_conversation_becomes_a_routed_complaint_with_its_code(

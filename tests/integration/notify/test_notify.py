@@ -101,16 +101,7 @@ async def test_a_failing_sink_is_retried_then_dead_lettered_while_others_go_thro
     await n.client.call(waste)
     # public health has two people: ph-admin-1's sink always fails; the supervisor is not
     # told of routing; the reporter is not told of routing either. So: retries, then DLQ.
-    dlq = n.notifier.topics.dlq(n.notifier.topics.notifications)
-
-    async def dead() -> list[dict[str, Any]]:
-        return [json.loads(v) for v in await read_topic(n.servers, dlq)]
-
-    for _ in range(150):
-        letters = await dead()
-        if letters:
-            break
-        await asyncio.sleep(0.2)
+    letters = await dead_letters(n, "ph-admin-1")
     assert len(letters) == 1
     assert letters[0]["recipient"] == "ph-admin-1"
     assert letters[0]["attempts"] == 3
@@ -297,18 +288,7 @@ async def test_a_sender_that_raises_is_retried_then_dead_lettered_never_left_sen
     try:
         light = submit_en("frank@example.com", "Street lamp flickering all night", lat=12.5520)
         await n.client.call(light)
-        dlq = raising.topics.dlq(raising.topics.notifications)
-
-        async def dead() -> list[dict[str, Any]]:
-            found = [json.loads(v) for v in await read_topic(n.servers, dlq)]
-            return [d for d in found if d.get("recipient") == "eng-admin-2"]
-
-        letters: list[dict[str, Any]] = []
-        for _ in range(150):
-            letters = await dead()
-            if letters:
-                break
-            await asyncio.sleep(0.2)
+        letters = await dead_letters(n, "eng-admin-2")
         assert len(letters) == 1
         assert letters[0]["recipient"] == "eng-admin-2"
         assert letters[0]["attempts"] == 3
@@ -325,3 +305,16 @@ async def test_a_sender_that_raises_is_retried_then_dead_lettered_never_left_sen
         assert any(light.tracking_code in p["title"] for p in n.web.to("eng-admin-1"))
     finally:
         await raising.stop()
+
+
+async def dead_letters(n: Notify, recipient: str, wait_s: float = 30) -> list[dict[str, Any]]:
+    """The dead letters of notify's deliveries to `recipient`, once there is one."""
+    dlq = n.notifier.topics.dlq(n.notifier.topics.notifications)
+    letters: list[dict[str, Any]] = []
+    for _ in range(int(wait_s / 0.2)):
+        found = [json.loads(v) for v in await read_topic(n.servers, dlq)]
+        letters = [d for d in found if d.get("recipient") == recipient]
+        if letters:
+            break
+        await asyncio.sleep(0.2)
+    return letters
