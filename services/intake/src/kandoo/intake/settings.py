@@ -19,6 +19,9 @@ class IntakeSettings(ServiceSettings):
     comma-separated; from anyone else the headers are ignored."""
     wait_budget_s: float = 3.0
     """How long a request waits for routing's answer before answering 202."""
+    kafka_send_timeout_s: float = 4.0
+    """A command (or a LINE event) the broker has not acknowledged by then is a 503 with
+    Retry-After: the caller retries with the same Idempotency-Key."""
     max_pending: int = 10_000
     """Requests waiting for an answer at once; beyond, callers get 202 at once."""
     max_photo_bytes: int = 10 * 1024 * 1024

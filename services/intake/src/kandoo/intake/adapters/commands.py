@@ -40,8 +40,12 @@ class CommandBus:
         topics: Topics,
         metrics: IntakeMetrics,
         max_pending: int,
+        send_timeout_s: float = 4.0,
     ) -> None:
         self._topics, self._metrics, self._max_pending = topics, metrics, max_pending
+        self.send_timeout_s = send_timeout_s
+        """How long the broker may take to acknowledge a command before the caller is told
+        503: without it a stopped broker held each request for aiokafka's 40 s."""
         self._bootstrap = bootstrap
         self._producer: AIOKafkaProducer | None = None  # made in start(): they need the loop
         self._consumer: AIOKafkaConsumer | None = None
@@ -142,9 +146,19 @@ class CommandBus:
         probe the listener); KafkaUnavailable if the broker does not take it."""
         producer, _ = self._started()
         try:
-            await (await producer.send(topic, value=value, key=key))
+            sent = asyncio.wait_for(producer.send(topic, value=value, key=key), self.send_timeout_s)
+            await asyncio.wait_for(await sent, self.send_timeout_s)
         except Exception as exc:
             raise KafkaUnavailable(str(exc)) from exc
+
+    async def _publish(self, producer: AIOKafkaProducer, command: CommandBase, kind: str) -> None:
+        delivered = await producer.send(
+            self._topics.commands,
+            value=command.model_dump_json().encode(),
+            key=command.complaint_id.encode(),
+            headers=[("ce_type", kind.encode())],
+        )
+        await delivered
 
     async def send(self, command: CommandBase, wait_s: float) -> Result | None:
         """Publish `command` and wait up to `wait_s` for its result; None if unknown yet."""
@@ -156,13 +170,7 @@ class CommandBus:
         kind = type(command).__name__
         try:
             producer, _ = self._started()
-            delivered = await producer.send(
-                self._topics.commands,
-                value=command.model_dump_json().encode(),
-                key=command.complaint_id.encode(),
-                headers=[("ce_type", kind.encode())],
-            )
-            await delivered
+            await asyncio.wait_for(self._publish(producer, command, kind), self.send_timeout_s)
         except Exception as exc:
             self._waiting.pop(command.command_id, None)
             raise KafkaUnavailable(str(exc)) from exc
