@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
@@ -53,10 +52,6 @@ ROSTER_EVENT_TYPES: dict[str, type[RosterEvent]] = {
     cls.TYPE: cls for cls in (DepartmentAdminAppointed, DepartmentAdminRemoved)
 }
 RosterCommand = c.AppointDepartmentAdmin | c.RemoveDepartmentAdmin
-
-
-def is_roster_command(command: Any) -> bool:
-    return isinstance(command, c.AppointDepartmentAdmin | c.RemoveDepartmentAdmin)
 
 
 def decide_roster(command: RosterCommand, directory: Directory) -> RosterEvent | Refusal:

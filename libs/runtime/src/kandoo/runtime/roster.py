@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -27,9 +26,8 @@ class RosterFollower:
         bootstrap: str,
         topic: str,
         live: LiveDirectory,
-        on_change: Callable[[LiveDirectory], None] = lambda live: None,
     ) -> None:
-        self.bootstrap, self.live, self.on_change = bootstrap, live, on_change
+        self.bootstrap, self.live = bootstrap, live
         self.tp = TopicPartition(topic, 0)
         self.loaded = False
         self._consumer: AIOKafkaConsumer | None = None
@@ -68,11 +66,8 @@ class RosterFollower:
     async def _read(self, timeout_ms: int) -> None:
         assert self._consumer is not None
         batch = await self._consumer.getmany(self.tp, timeout_ms=timeout_ms, max_records=1000)
-        changed = False
         for record in batch.get(self.tp, []):
-            changed = self.live.apply(from_record(record.value)) or changed
-        if changed:
-            self.on_change(self.live)
+            self.live.apply(from_record(record.value))
 
     async def stop(self) -> None:
         if self._consumer is not None:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from linebot.v3.webhook import SignatureValidator
 
 from kandoo.intake.adapters.commands import KafkaUnavailable
+from kandoo.intake.bootstrap import Intake
 from kandoo.intake.entrypoints.deps import IntakeDep
 
 router = APIRouter(tags=["line"])
@@ -53,7 +54,7 @@ async def webhook(request: Request, intake: IntakeDep) -> JSONResponse:
     return JSONResponse({})
 
 
-async def _record(intake: IntakeDep, event: dict[str, object]) -> None:
+async def _record(intake: Intake, event: dict[str, object]) -> None:
     source = event.get("source") if isinstance(event, dict) else None
     user = source.get("userId") if isinstance(source, dict) else None
     value = json.dumps(event, ensure_ascii=False).encode()

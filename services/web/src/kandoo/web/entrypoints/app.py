@@ -103,6 +103,9 @@ def create_app(settings: WebSettings, web: Web | None = None) -> FastAPI:
     async def refused(request: Request, exc: staff_auth.Refused) -> Response:
         """A 403 page in the staff member's language (404 and 503 as their own)."""
         status = {"not_found_title": 404, "service_unavailable": 503}.get(exc.reason, 403)
+        if exc.me is not None:  # signed in: the page keeps the console's navigation
+            values = exc.me.values(reason=exc.reason)
+            return render(request, "staff/refused.html", exc.me.words, values, status)
         values = {"reason": exc.reason, "me": None, "csrf": ""}
         return render(request, "staff/refused.html", words_for(request), values, status)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile as FormFile
 
@@ -119,7 +119,7 @@ async def queue(
     page = max(page, 1)
     found, health = await _queue(request, me, department, status, category, overdue, page)
     if not found.ok:
-        return _unavailable(request, me, found)
+        raise _unavailable(me, found)
     body = found.body
     pages = max(1, math.ceil(int(body["total"]) / PAGE_SIZE))
     departments = [d for d in web.directory.departments if not d.external and me.staff.sees(d.code)]
@@ -151,7 +151,7 @@ async def queue_print(
     department = _department_asked(request, me, department)
     found, _ = await _queue(request, me, department, status, category, overdue, 1, 50)
     if not found.ok:
-        return _unavailable(request, me, found)
+        raise _unavailable(me, found)
     values = me.values(department=department, queue=found.body, now=present.now())
     return render(request, "staff/queue_print.html", me.words, values)
 
@@ -176,10 +176,12 @@ async def bulk_acknowledge(request: Request, me: PostDep) -> Response:
     )
 
 
-def _unavailable(request: Request, me: Console, answer: Answer) -> Response:
-    status = answer.status if answer.status in (403, 404) else 503
-    key = {403: "staff_other_department", 404: "not_found_title"}.get(status, "service_unavailable")
-    return render(request, "staff/refused.html", me.words, me.values(reason=key), status)
+def _unavailable(me: Console, answer: Answer) -> Refused:
+    """Reporting said no (403, 404) or did not answer: the refusal page to show."""
+    key = {403: "staff_other_department", 404: "not_found_title"}.get(
+        answer.status, "service_unavailable"
+    )
+    return Refused(key, me)
 
 
 # --- a complaint ----------------------------------------------------------------------
@@ -344,8 +346,6 @@ async def act(
     me: PostDep,
     complaint_id: str,
     action: str,
-    photo: Annotated[UploadFile | None, File()] = None,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """One action on a complaint; the page again, with the lifecycle's reason if refused."""
     if action not in ACTIONS or not me.staff.acts:
@@ -388,7 +388,7 @@ async def triage(request: Request, me: ConsoleDep, page: int = 1, done: str = ""
         page_size=20,
     )
     if not found.ok:
-        return _unavailable(request, me, found)
+        raise _unavailable(me, found)
     items = found.body["items"]
     views = await asyncio.gather(
         *(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from kandoo.events.auth import issue_token
 from kandoo.web.adapters.accounts import Session
 from kandoo.web.adapters.apis import StaffCaller
+from kandoo.web.domain import present
 from kandoo.web.domain.i18n import Words
 from kandoo.web.domain.staff import Staff, new_secret, password_problem
 from kandoo.web.entrypoints.context import render, set_cookie, web_of, words_for
@@ -37,8 +38,8 @@ class Refused(Exception):
     """A staff member asked for what their role or department does not allow (403), or a
     form came without its CSRF token."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, reason: str, me: Console | None = None) -> None:
+        self.reason, self.me = reason, me
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,6 @@ class Console:
         return {"me": self.staff, "csrf": self.session.csrf, **more}
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -66,7 +63,7 @@ async def console(request: Request) -> Console:
     """The signed-in staff member, or off to the login page."""
     web = web_of(request)
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    session = await web.sessions.get(cookie, now()) if cookie else None
+    session = await web.sessions.get(cookie, present.now()) if cookie else None
     staff = await web.accounts.get(session.username) if session else None
     if session is None or staff is None:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -132,16 +129,16 @@ async def login(
     if not expected or not secrets.compare_digest(csrf, expected):
         return _login_page(request, target, "staff_csrf", 403)
     name = username.strip().lower()
-    attempt = await web.accounts.login(name, password, now())
+    attempt = await web.accounts.login(name, password, present.now())
     if attempt.staff is None:
         until = attempt.until
         values: dict[str, Any] = {"username": name}
         if until is not None:
             values["until"] = until
-            values["seconds"] = max(1, int((until - now()).total_seconds()) + 1)
+            values["seconds"] = max(1, int((until - present.now()).total_seconds()) + 1)
         status = 423 if attempt.problem == "staff_locked" else 429 if until else 401
         return _login_page(request, target, attempt.problem, status, **values)
-    session_id, _ = await web.sessions.open(attempt.staff.username, now())
+    session_id, _ = await web.sessions.open(attempt.staff.username, present.now())
     response = RedirectResponse(target, status_code=303)
     _cookie(request, response, SESSION_COOKIE, session_id, int(web.settings.session_hours * 3600))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/staff")
