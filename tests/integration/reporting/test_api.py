@@ -128,9 +128,11 @@ async def test_public_statistics_and_hotspots(api: httpx.AsyncClient) -> None:
     assert public["departments"]["public_health"]["by_category"]["waste"]["resolved"] == 2
     spots = (await api.get("/v1/hotspots")).json()
     assert spots["type"] == "FeatureCollection"
-    assert sum(f["properties"]["count"] for f in spots["features"]) == 3  # open ones only
+    # open ones only, and not the welfare report: a sensitive category is on no public map
+    assert sum(f["properties"]["count"] for f in spots["features"]) == 2
     everything = (await api.get("/v1/hotspots", params={"status": "all"})).json()
-    assert sum(f["properties"]["count"] for f in everything["features"]) == 5
+    assert sum(f["properties"]["count"] for f in everything["features"]) == 4
+    assert not any("welfare" in f["properties"]["by_category"] for f in everything["features"])
     Hotspots.model_validate(everything)  # the published model (the route does not validate)
     Hotspots.model_validate(spots)
     ring = everything["features"][0]["geometry"]["coordinates"][0]
@@ -148,11 +150,14 @@ async def test_open311_reads(api: httpx.AsyncClient, scripted: Scripted) -> None
     assert request["service_code"] == "waste"
     assert request["lat"] == 12.5750
     listed = (await api.get("/open311/v2/requests.json", params={"status": "open"})).json()
-    assert {r["service_request_id"] for r in listed} == {
-        ids["light"],
-        ids["welfare"],
-        ids["breached"],
-    }
+    assert {r["service_request_id"] for r in listed} == {ids["light"], ids["breached"]}
+    assert ids["welfare"] not in str(listed), "a sensitive category is not in Open311"
+    welfare = await api.get(f"/open311/v2/requests/{ids['welfare']}.json")
+    assert welfare.status_code == 404
+    by_id = await api.get(
+        "/open311/v2/requests.json", params={"service_request_id": ids["welfare"]}
+    )
+    assert by_id.json() == []
     chosen = await api.get(
         "/open311/v2/requests.json",
         params={"service_request_id": f"{ids['light']},{ids['breached']}", "service_code": "road"},
@@ -202,7 +207,7 @@ async def test_open311_pages_list_every_request_once_newest_first(
     api: httpx.AsyncClient, scripted: Scripted
 ) -> None:
     docs = await scripted.models["complaints"].find({}).to_list()
-    listed = [d for d in docs if d.get("status")]
+    listed = [d for d in docs if d.get("status") and not d.get("sensitive")]
     times = [d["submitted_at"] for d in listed]
     window = {
         "start_date": (min(times) - timedelta(hours=1)).isoformat(),

@@ -47,6 +47,11 @@ class Category(Frozen):
     department: str = Field(description="Department that acts by default")
     acknowledge_hours: float = Field(gt=0, description="SLA: acknowledge within")
     resolve_hours: float = Field(gt=0, description="SLA: resolve within")
+    sensitive: bool = Field(
+        default=False,
+        description="Reports of this kind (staff conduct, welfare) are on no public list, "
+        "map or Open311 answer; their public track page shows the status only",
+    )
 
 
 class Zone(Frozen):

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from kandoo.events.config import ServiceSettings
 
-PROJECTION_VERSION = 4
+PROJECTION_VERSION = 5
 """Bump when the read models' shape changes: a new consumer group replays the log from the
 start into a database of the new version's own (the old one can be dropped after)."""
 

@@ -80,6 +80,8 @@ def state_of(doc: Mapping[str, Any]) -> State | None:
     )
     category = doc.get("category") or UNCATEGORIZED
     submitted = hour_bucket(doc["submitted_at"]) if doc.get("submitted_at") else None
+    if doc.get("sensitive"):  # counted for its department, never on a public map or list
+        return ("", category, doc["status"], doc.get("department"), due, waiting, None)
     return (doc["cell"], category, doc["status"], doc.get("department"), due, waiting, submitted)
 
 
@@ -97,8 +99,9 @@ def counts(state: State | None) -> dict[Contribution, int]:
         kind, month, day = "open" if status in OPEN else "closed", submitted[:6], submitted[6:8]
         out[("o311", f"m|{month}", f"{day}.{kind}", ())] = 1
         out[("o311", f"m|{month}|{category}", f"{day}.{kind}", ())] = 1
-    area = hotspot_area(cell, status)
-    out[("hotspots", area, f"{cell}.{category}.{status}", (("area", area),))] = 1
+    if cell:
+        area = hotspot_area(cell, status)
+        out[("hotspots", area, f"{cell}.{category}.{status}", (("area", area),))] = 1
     if department and status in OPEN:
         dept = (("department", department),)
         out[("departments", department, "open", dept)] = 1

@@ -192,6 +192,8 @@ def open311_membership(doc: Mapping[str, Any] | None) -> Membership:
     kind (open or closed now), and of its kind and category (`open311_pages`)."""
     if doc is None or doc.get("defect") or not doc.get("status") or not doc.get("submitted_at"):
         return {}
+    if doc.get("sensitive"):
+        return {}
     record = {k: doc.get(k) for k in OPEN311_FIELDS}
     record["photos"] = list(doc.get("photos") or [])[:1]
     line = (member_field(str(doc["_id"])), pack(record))
@@ -202,7 +204,7 @@ def open311_membership(doc: Mapping[str, Any] | None) -> Membership:
 
 def nearby_membership(doc: Mapping[str, Any] | None) -> Membership:
     """An open report's line in the cell of its pin, for "is it one of these?"."""
-    if doc is None or doc.get("defect") or doc.get("status") not in OPEN:
+    if doc is None or doc.get("defect") or doc.get("status") not in OPEN or doc.get("sensitive"):
         return {}
     location = doc.get("location") or {}
     if "lat" not in location:
@@ -395,6 +397,11 @@ def evolve_document(
             )
         case "complaint.reporter_data_erased":
             doc["reporter"] = {"erased": True}
+    category = directory.category(doc.get("category") or "")
+    if category is not None and category.sensitive:
+        doc["sensitive"] = True  # staff conduct, welfare: on no public list or map
+    else:
+        doc.pop("sensitive", None)
     code = doc.get("department")
     if code != (old or {}).get("department"):
         department = directory.department(code or "")

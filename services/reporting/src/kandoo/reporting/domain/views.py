@@ -41,6 +41,11 @@ PUBLIC_FIELDS = (
 )
 
 
+NOT_PUBLIC = frozenset({"assignee", "comment", "channel_reference"})
+"""Timeline fields staff see and the public does not: who works on it (a name), the
+reporter's rating comment, the channel's id of the reporter."""
+
+
 def _timeline(doc: Doc, public: bool) -> list[dict[str, Any]]:
     out = []
     for entry in doc.get("timeline", []):
@@ -50,6 +55,8 @@ def _timeline(doc: Doc, public: bool) -> list[dict[str, Any]]:
         if public:
             actor = item.get("actor") or {}
             item["actor"] = {"role": actor.get("role"), "department": actor.get("department")}
+            for key in NOT_PUBLIC & item.keys():
+                del item[key]
         out.append(item)
     return out
 
@@ -59,7 +66,14 @@ def _told(entries: Iterable[Doc], public: bool) -> list[dict[str, Any]]:
     return [{k: e.get(k) for k in keep} if public else dict(e) for e in entries]
 
 
+STATUS_ONLY = ("tracking_code", "status", "submitted_at", "resolved_at", "closed_at")
+
+
 def public(doc: Doc, told: Iterable[Doc], followers: Doc) -> dict[str, Any]:
+    if doc.get("sensitive"):
+        # Staff conduct, welfare: whoever holds the code learns where it stands, no more.
+        only = {"id": doc["_id"], **{k: doc.get(k) for k in STATUS_ONLY}, "location": {}}
+        return only | {"timeline": [], "notifications": [], "followers": 0, "duplicates": []}
     out: dict[str, Any] = {"id": doc["_id"]}
     out.update({k: doc.get(k) for k in PUBLIC_FIELDS})
     out["description"] = doc.get("description")
@@ -74,12 +88,13 @@ def public(doc: Doc, told: Iterable[Doc], followers: Doc) -> dict[str, Any]:
 
 
 def staff(doc: Doc, told: Iterable[Doc], followers: Doc) -> dict[str, Any]:
-    out = public(doc, [], followers)
+    out = public({k: v for k, v in doc.items() if k != "sensitive"}, [], followers)
     out["timeline"] = _timeline(doc, public=False)
     out["notifications"] = _told(told, public=False)
     out["location"] = dict(doc.get("location") or {})
     for key in ("reporter", "assignee", "classification", "category_chosen", "triage", "defect"):
         out[key] = doc.get(key)
+    out["rating_comment"] = doc.get("rating_comment")
     return out
 
 

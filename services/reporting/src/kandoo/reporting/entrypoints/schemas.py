@@ -83,6 +83,7 @@ class ComplaintView(Out):
     duplicates: list[str]
     reporter: dict[str, Any] | None = Field(default=None, description="Staff views only")
     assignee: str | None = Field(default=None, description="Staff views only")
+    rating_comment: str | None = Field(default=None, description="Staff views only")
     classification: dict[str, Any] | None = Field(default=None, description="Staff views only")
     category_chosen: str | None = Field(default=None, description="Staff views only")
     triage: bool | None = Field(default=None, description="Staff views only")
