@@ -8,7 +8,7 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from kandoo.intake.domain.photos import BadPhoto, clean, sniff
+from kandoo.intake.domain.photos import BadPhoto, TooManyPixels, clean, sniff
 
 pillow_heif.register_heif_opener()
 
@@ -52,3 +52,29 @@ def test_the_type_comes_from_the_content_not_the_name() -> None:
 def test_a_truncated_image_is_refused() -> None:
     with pytest.raises(BadPhoto):
         clean(encoded("JPEG")[:60])
+
+
+def test_a_jpeg_comment_and_xmp_are_dropped_with_the_exif() -> None:
+    image = Image.new("RGB", (40, 30), (10, 200, 30))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", comment=b"Somchai's phone, 081-234-5678")
+    assert b"Somchai" in out.getvalue()
+    stored = clean(out.getvalue())
+    assert b"Somchai" not in stored.content
+    with Image.open(io.BytesIO(stored.content)) as again:
+        assert "comment" not in again.info
+
+
+def test_a_100_megapixel_png_is_refused_from_its_header_before_it_is_decoded() -> None:
+    out = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, format="PNG")  # 100 MP in a few KB
+    assert len(out.getvalue()) < 2_000_000
+    with pytest.raises(TooManyPixels, match="100000000 pixels"):
+        clean(out.getvalue())
+
+
+def test_an_image_just_over_40_megapixels_is_refused_though_pillow_would_only_warn() -> None:
+    out = io.BytesIO()
+    Image.new("1", (8_000, 5_001)).save(out, format="PNG")
+    with pytest.raises(TooManyPixels):
+        clean(out.getvalue())

@@ -42,7 +42,7 @@ from kandoo.intake.domain.line_talk import (
     on_text,
 )
 from kandoo.intake.domain.messages import text
-from kandoo.intake.domain.photos import BadPhoto, clean
+from kandoo.intake.domain.photos import BadPhoto
 from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS
 
 log = logging.getLogger("kandoo.intake.line")
@@ -168,7 +168,9 @@ class LineChat:
     async def _photo(self, message_id: str) -> str | None:
         """Fetch an image from LINE now and store it; its SHA-256, or None if unusable."""
         try:
-            photo = clean(await self.platform.content(message_id))
+            photo = await service.clean_off_loop(
+                self.intake, await self.platform.content(message_id)
+            )
         except (BadPhoto, LineUnavailable) as exc:
             log.info("a LINE photo was not usable: %s", exc)
             return None
@@ -189,7 +191,7 @@ class LineChat:
             stored_photos=list(c.photos),
         )
         fingerprint = json.dumps(c.to_doc(), default=str, ensure_ascii=False).encode()
-        idempotency = service.Idempotency(f"line:{event_id}", fingerprint)
+        idempotency = service.Idempotency(f"line:{event_id}", fingerprint, "line")
         try:
             done = await service.submit(self.intake, report, ANONYMOUS, idempotency)
         except ApiError as exc:

@@ -22,10 +22,15 @@ class IntakeSettings(ServiceSettings):
     kafka_send_timeout_s: float = 4.0
     """A command (or a LINE event) the broker has not acknowledged by then is a 503 with
     Retry-After: the caller retries with the same Idempotency-Key."""
+    idempotency_hours: float = 24.0
+    """An Idempotency-Key answers its caller's retries for this long; used again after,
+    it is a new request."""
     max_pending: int = 10_000
     """Requests waiting for an answer at once; beyond, callers get 202 at once."""
     max_photo_bytes: int = 10 * 1024 * 1024
     max_photos: int = 5
+    photo_decode_timeout_s: float = 10.0
+    """A photo not decoded and re-encoded by then is refused (422 bad_photo)."""
     max_body_bytes: int = 52 * 1024 * 1024
     rate_per_minute_ip: int = 120
     rate_per_minute_token: int = 600

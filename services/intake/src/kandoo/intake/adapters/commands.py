@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import ValidationError
@@ -52,6 +53,9 @@ class CommandBus:
         self._waiting: dict[str, asyncio.Future[Result]] = {}
         self._seen: OrderedDict[str, Result] = OrderedDict()
         self._listener: asyncio.Task[None] | None = None
+        self.on_owners: Callable[[dict[str, str]], Awaitable[None]] | None = None
+        """Told, after each batch of answers, which department each complaint is with now
+        (who may see its photos)."""
         self.listening = asyncio.Event()
         """Set once the consumer holds its partitions: answers from then on reach us."""
 
@@ -110,22 +114,38 @@ class CommandBus:
                 self.listening.set()
                 while True:
                     batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-                    for records in batch.values():
-                        for record in records:
-                            self._read(record.value)
+                    results = [
+                        result
+                        for records in batch.values()
+                        for record in records
+                        if (result := self._read(record.value)) is not None
+                    ]
+                    owners = {
+                        r.complaint_id: r.department
+                        for r in results
+                        if isinstance(r, CommandAccepted) and r.department
+                    }
+                    if owners and self.on_owners is not None:
+                        # before anyone is answered: a photo asked for at once is allowed
+                        try:
+                            await self.on_owners(owners)
+                        except Exception:  # the answers matter more than the photo rule
+                            log.exception("recording which department has which complaint")
+                    for result in results:
+                        self.deliver(result)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("reading command results failed; again in a second")
                 await asyncio.sleep(1)
 
-    def _read(self, value: bytes) -> None:
+    def _read(self, value: bytes) -> Result | None:
         try:
             result = CommandResult.model_validate_json(value).root
         except ValidationError as exc:
             log.error("not a command result, skipped: %s", exc.errors()[:2])
-            return
-        self.deliver(result)
+            return None
+        return result
 
     def deliver(self, result: Result) -> None:
         """An answer from routing: remember it and wake whoever waits for it."""

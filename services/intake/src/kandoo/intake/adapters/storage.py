@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridfs import AsyncGridFSBucket, NoFile
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from kandoo.events.ids import tracking_code
 from kandoo.intake.domain.photos import CleanPhoto
+from kandoo.runtime.mongo import bulk
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class StoredPhoto:
     content: bytes
     content_type: str
     viewers: list[str]  # token hashes of reporters who may see it
-    complaints: list[str]  # complaints staff added it to (an "after" photo): their reporters
+    complaints: list[str]  # complaints it belongs to: their reporters and departments see it
 
 
 class PhotoStore:
@@ -55,11 +60,32 @@ class PhotoStore:
                 {"_id": photo.sha256}, {"$addToSet": {"metadata.complaints": complaint_id}}
             )
 
-    async def allow(self, sha256: str, viewer_token_hash: str) -> None:
-        """The reporter behind this token may see a photo stored earlier."""
+    async def allow(self, sha256: str, viewer_token_hash: str, complaint_id: str) -> None:
+        """The reporter behind this token, and the complaint's department, may see a photo
+        stored earlier."""
         await self._db["photos.files"].update_one(
-            {"_id": sha256}, {"$addToSet": {"metadata.viewers": viewer_token_hash}}
+            {"_id": sha256},
+            {
+                "$addToSet": {
+                    "metadata.viewers": viewer_token_hash,
+                    "metadata.complaints": complaint_id,
+                }
+            },
         )
+
+    async def remove(self, sha256: str, by: str, reason: str) -> bool:
+        """Delete a photo's bytes for good (faces, number plates); False if none stored.
+        A note of the removal stays, so the photo's address answers "removed"."""
+        try:
+            await self._bucket.delete(sha256)
+        except NoFile:
+            return False
+        note = {"by": by, "reason": reason, "at": datetime.now(UTC)}
+        await self._db["photos_removed"].replace_one({"_id": sha256}, note, upsert=True)
+        return True
+
+    async def removed(self, sha256: str) -> bool:
+        return await self._db["photos_removed"].find_one({"_id": sha256}) is not None
 
     async def get(self, sha256: str) -> StoredPhoto | None:
         try:
@@ -74,6 +100,32 @@ class PhotoStore:
             metadata.get("viewers", []),
             metadata.get("complaints", []),
         )
+
+
+class ComplaintDepartments:
+    """Which department each complaint is with, from routing's answers: its staff may see
+    the complaint's photos, other departments' may not."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._owners = db["complaint_departments"]
+        self._known: OrderedDict[str, str] = OrderedDict()
+
+    async def record(self, owners: dict[str, str]) -> None:
+        changed = {c: d for c, d in owners.items() if self._known.get(c) != d}
+        ops = [UpdateOne({"_id": c}, {"$set": {"d": d}}, upsert=True) for c, d in changed.items()]
+        await bulk(self._owners, ops)
+        for complaint_id, department in changed.items():
+            self._known[complaint_id] = department
+            if len(self._known) > 100_000:
+                self._known.popitem(last=False)
+
+    async def of(self, complaint_ids: list[str]) -> set[str]:
+        out = set()
+        for complaint_id in complaint_ids[:10]:
+            found = await self._owners.find_one({"_id": complaint_id})
+            if found is not None:
+                out.add(str(found["d"]))
+        return out
 
 
 class TrackingCodes:
@@ -118,21 +170,39 @@ class ReporterTokens:
 
 
 class IdempotencyKeys:
-    """An `Idempotency-Key` is bound to the first body it came with."""
+    """An `Idempotency-Key` belongs to its caller (`scope`: the token's subject, the
+    browser, the LINE channel) and to the first body it came with, and expires after
+    `expiry` (checked on read: FerretDB has no TTL index). Each claim has a random
+    generation: ids derived from it are the same for a retry, and new once the key has
+    expired and is used again."""
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], expiry: timedelta) -> None:
         self._keys = db["idempotency_keys"]
+        self._expiry = expiry
 
-    async def claim(self, scope: str, key: str, body: bytes) -> bool:
-        """True if `key` is new or came with the same body before; False if the body differs."""
+    async def claim(self, kind: str, scope: str, key: str, body: bytes) -> str | None:
+        """The claim's generation if `key` is new, expired, or came with the same body
+        before; None if the same caller sent another body with it."""
         digest = hashlib.sha256(body).hexdigest()
-        doc_id = f"{scope}:{key}"
-        try:
-            await self._keys.insert_one({"_id": doc_id, "body_sha256": digest})
-        except DuplicateKeyError:
+        doc_id = hashlib.sha256(f"{kind}\n{scope}\n{key}".encode()).hexdigest()
+        now = datetime.now(UTC)
+        fresh = {"body_sha256": digest, "at": now, "generation": uuid.uuid4().hex}
+        for _ in range(3):
             found = await self._keys.find_one({"_id": doc_id})
-            return found is not None and found.get("body_sha256") == digest
-        return True
+            if found is None:
+                try:
+                    await self._keys.insert_one({"_id": doc_id, **fresh})
+                    return str(fresh["generation"])
+                except DuplicateKeyError:
+                    continue  # the same key at the same moment: read the winner's
+            at = found["at"].replace(tzinfo=UTC) if found.get("at") else now
+            if now - at < self._expiry:
+                same = found.get("body_sha256") == digest
+                return str(found.get("generation", "")) if same else None
+            replaced = await self._keys.replace_one({"_id": doc_id, "at": found["at"]}, fresh)
+            if replaced.modified_count == 1:
+                return str(fresh["generation"])
+        return None
 
 
 class Open311Tokens:

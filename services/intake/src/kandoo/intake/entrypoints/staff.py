@@ -15,12 +15,11 @@ from kandoo.events.roster import MAY_APPOINT, ROSTER_SUBJECT
 from kandoo.events.values import STAFF_ROLES
 from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import text
-from kandoo.intake.domain.photos import BadPhoto, clean
 from kandoo.intake.entrypoints.actions import ACTION_RESPONSES, act
 from kandoo.intake.entrypoints.complaints import IdempotencyKey
 from kandoo.intake.entrypoints.deps import CallerDep, IntakeDep, LanguageDep
 from kandoo.intake.entrypoints.schemas import ActionResult, Problem
-from kandoo.intake.service import field_error
+from kandoo.intake.service import cleaned, field_error
 
 router = APIRouter(prefix="/v1", tags=["staff"])
 
@@ -73,10 +72,7 @@ async def add_photo(
     if len(data) > limit:
         message = text("photo_too_large", language, mb=limit // 2**20)
         raise field_error(413, "photo_too_large", message, "photo")
-    try:
-        photo = clean(data)
-    except BadPhoto as exc:
-        raise field_error(422, "bad_photo", text("bad_photo", language), "photo") from exc
+    photo = await cleaned(intake, data, language, "photo")
     await intake.photos.put(photo, None, complaint_id)
     return PhotoStored(sha256=photo.sha256)
 
