@@ -145,6 +145,7 @@ def service_settings(servers: Servers, unique: str) -> dict[str, Any]:
         "kafka_bootstrap": servers.kafka_bootstrap,
         "mongodb_url": servers.mongodb_url,
         "topic_prefix": f"test.{unique}.",
+        "keys_mongodb_db": f"test_{unique}_keys",
         "jwt_secret": TEST_SECRET,
         "directory": str(ROOT / "deploy" / "config" / "directory.yaml"),
     }

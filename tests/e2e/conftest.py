@@ -126,6 +126,7 @@ async def suite(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> A
         "KANDOO_JWT_SECRET": TEST_SECRET,
         "KANDOO_DIRECTORY": str(directory),
         "KANDOO_MONGODB_DB": f"e2e_{unique}",
+        "KANDOO_KEYS_MONGODB_DB": f"e2e_{unique}_keys",
         "KANDOO_PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
         "KANDOO_EMAIL_URL": f"mailto://127.0.0.1:{smtp.port}?from=kandoo@huahin.example&to={{email}}",
         "KANDOO_BACKOFF_BASE_S": "0.2",

@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
@@ -46,21 +47,24 @@ async def test_a_tracking_code_already_given_to_another_complaint_is_never_given
     stack: Stack,
 ) -> None:
     key = "collision-test-key"
-    complaint_id = stable_id("complaint", key)
+    body = json.dumps(report()).encode()
+    generation = await stack.intake.keys.claim("submit", "anonymous", key, body)
+    assert generation is not None
+    complaint_id = stable_id("complaint", "anonymous", key, generation)
     first_choice = tracking_code(complaint_id, "HH")
     # Another complaint holds the code this one would get first: a forced collision.
     await stack.intake.codes.reserve("another-complaint", "HH")
     taken = stack.intake.mongo[stack.intake.settings.mongodb_db]["tracking_codes"]
     await taken.delete_many({"complaint_id": "another-complaint"})
     await taken.insert_one({"_id": first_choice, "complaint_id": "another-complaint"})
-    headers = {"Idempotency-Key": key}
-    answer = await stack.http.post("/v1/complaints", json=report(), headers=headers)
+    headers = {"Idempotency-Key": key, "Content-Type": "application/json"}
+    answer = await stack.http.post("/v1/complaints", content=body, headers=headers)
     assert answer.status_code == 201, answer.text
     code = answer.json()["tracking_code"]
     assert code != first_choice
     assert code == tracking_code(complaint_id, "HH", 1)
     assert TRACKING.match(code), "still short and readable aloud"
-    again = await stack.http.post("/v1/complaints", json=report(), headers=headers)
+    again = await stack.http.post("/v1/complaints", content=body, headers=headers)
     assert again.json()["tracking_code"] == code, "a retry keeps its code"
     owner = await taken.find_one({"_id": code})
     assert owner is not None
@@ -99,6 +103,37 @@ async def test_the_same_idempotency_key_and_body_give_the_same_answer_and_one_co
     other = await stack.http.post("/v1/complaints", json=report(description="อื่น"), headers=headers)
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency_conflict"
+
+
+async def test_one_callers_idempotency_key_never_answers_another_caller(stack: Stack) -> None:
+    mine = {"Idempotency-Key": "shared-key-1", "X-Kandoo-Client": "browser-of-somchai"}
+    theirs = {"Idempotency-Key": "shared-key-1", "X-Kandoo-Client": "browser-of-nok"}
+    first = await stack.http.post("/v1/complaints", json=report(), headers=mine)
+    other = await stack.http.post("/v1/complaints", json=report(), headers=theirs)
+    assert first.status_code == other.status_code == 201
+    assert other.json()["complaint_id"] != first.json()["complaint_id"]
+    assert other.json()["tracking_token"] != first.json()["tracking_token"]
+    staff = await stack.http.post(
+        "/v1/complaints", json=report(), headers={"Idempotency-Key": "shared-key-1"} | bearer(CLERK)
+    )
+    ids = (first.json()["complaint_id"], other.json()["complaint_id"])
+    assert staff.json()["complaint_id"] not in ids
+    again = await stack.http.post("/v1/complaints", json=report(), headers=mine)
+    assert again.json()["complaint_id"] == first.json()["complaint_id"], "its own retry still is"
+
+
+async def test_an_expired_idempotency_key_is_a_new_request(stack: Stack) -> None:
+    headers = {"Idempotency-Key": "yesterdays-key", "X-Kandoo-Client": "browser-1"}
+    first = await stack.http.post("/v1/complaints", json=report(), headers=headers)
+    keys = stack.intake.mongo[stack.intake.settings.mongodb_db]["idempotency_keys"]
+    hours = stack.intake.settings.idempotency_hours
+    old = datetime.now(UTC) - timedelta(hours=hours, minutes=1)
+    assert (await keys.update_many({}, {"$set": {"at": old}})).matched_count >= 1
+    later = await stack.http.post(
+        "/v1/complaints", json=report(description="อีกเรื่อง ถนนพังอีกจุด"), headers=headers
+    )
+    assert later.status_code == 201, later.text
+    assert later.json()["complaint_id"] != first.json()["complaint_id"]
 
 
 async def test_an_idempotency_key_over_200_characters_is_422_naming_the_header(

@@ -17,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from kandoo.intake.settings import DEV_OPEN311_KEY
 from tests.conftest import Servers
 from tests.integration.intake.conftest import SECRET
 from tests.integration.routing.conftest import DIRECTORY
@@ -85,3 +86,32 @@ def test_generated_requests_never_get_a_server_error(intake_url: str) -> None:
         no_server_error()
     assert len(statuses) >= 5 * len(operations)
     assert any(200 <= s < 300 for s in statuses)  # not only refusals
+
+
+def test_generated_open311_forms_are_answered_in_the_spec_format_never_a_server_error(
+    intake_url: str,
+) -> None:
+    schema = schemathesis.openapi.from_url(f"{intake_url}/openapi.json")
+    [form] = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())  # type: ignore[union-attr]
+        if op.method.upper() == "POST" and op.path.startswith("/open311/")
+    ]
+    statuses: list[int] = []
+
+    @given(case=form.as_strategy())
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    def answered(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
+        if isinstance(case.body, dict) and len(statuses) % 4:  # most with a valid key
+            case.body["api_key"] = DEV_OPEN311_KEY
+        response = case.call_and_validate(checks=[not_a_server_error], timeout=15)
+        statuses.append(response.status_code)
+        if response.status_code >= 400:
+            body = response.json() if case.path_parameters["fmt"] == "json" else None
+            if body is not None:  # the spec's errors: [{code, description}]
+                assert body[0]["code"] == response.status_code
+                assert body[0]["description"]
+
+    answered()
+    assert len(statuses) >= 40
+    assert {400, 403} <= set(statuses), "bad forms and bad keys were both tried"

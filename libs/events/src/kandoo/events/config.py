@@ -23,6 +23,10 @@ class ServiceSettings(BaseSettings):
     topic_prefix: str = ""
     directory: str = "deploy/config/directory.yaml"
     jwt_secret: str = DEV_SECRET
+    keys_mongodb_db: str = "kandoo_keys"
+    """The key store of personal data (one key per complaint and person): intake writes
+    keys, notify and reporting read them, an erasure deletes them. A database of its own,
+    so it can live elsewhere (production: a KMS or Vault, see the README)."""
     public_url: str = "http://127.0.0.1:8080"
     """The one address citizens, staff, LINE and Open311 clients use (the gateway): every
     link in an answer or a message starts with it."""

@@ -102,10 +102,23 @@ class ReporterContact(Frozen):
     email: str | None = Field(default=None, max_length=320, description="E-mail, if given")
     line_user_id: str | None = Field(default=None, max_length=100, description="LINE user id")
     anonymous: bool = Field(default=False, description="The reporter asked not to be contacted")
+    reach: tuple[str, ...] = Field(
+        default=(),
+        description="In the log: which kinds of address the sealed contact holds (email, "
+        "phone, line), never the addresses",
+    )
+    sealed: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="In the log: the personal fields (and the channel's reference) as one "
+        "AES-GCM ciphertext under the complaint's key for this person, `v1.<key>.<base64>`; "
+        "unreadable for ever once the key is erased",
+    )
 
     def reachable(self) -> bool:
         """Whether anyone may tell this reporter anything."""
-        return not self.anonymous and any((self.phone, self.email, self.line_user_id))
+        plain = any((self.phone, self.email, self.line_user_id))
+        return not self.anonymous and (plain or bool(self.reach))
 
 
 class Guess(Frozen):

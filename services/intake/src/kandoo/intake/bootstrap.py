@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -12,6 +13,7 @@ from kandoo.events.topics import Topics
 from kandoo.intake.adapters.commands import CommandBus
 from kandoo.intake.adapters.ratelimit import RateLimiter
 from kandoo.intake.adapters.storage import (
+    ComplaintDepartments,
     IdempotencyKeys,
     Open311Tokens,
     PhotoStore,
@@ -20,6 +22,7 @@ from kandoo.intake.adapters.storage import (
 )
 from kandoo.intake.metrics import IntakeMetrics
 from kandoo.intake.settings import IntakeSettings
+from kandoo.runtime.personal import KeyStore
 
 
 @dataclass
@@ -37,6 +40,9 @@ class Intake:
     tokens: Open311Tokens
     reporters: ReporterTokens
     codes: TrackingCodes
+    owners: ComplaintDepartments
+    personal: KeyStore
+    """The keys that seal reporters' and supporters' contacts (deleted on erasure)."""
     metrics: IntakeMetrics
     per_ip: RateLimiter
     per_token: RateLimiter
@@ -60,23 +66,28 @@ def build(settings: IntakeSettings) -> Intake:
     metrics = IntakeMetrics()
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
+    owners = ComplaintDepartments(db)
+    bus = CommandBus(
+        settings.kafka_bootstrap,
+        topics,
+        metrics,
+        settings.max_pending,
+        settings.kafka_send_timeout_s,
+    )
+    bus.on_owners = owners.record
     return Intake(
         settings=settings,
         directory=load_directory(settings.directory),
         topics=topics,
         mongo=mongo,
-        bus=CommandBus(
-            settings.kafka_bootstrap,
-            topics,
-            metrics,
-            settings.max_pending,
-            settings.kafka_send_timeout_s,
-        ),
+        bus=bus,
         photos=PhotoStore(db),
-        keys=IdempotencyKeys(db),
+        keys=IdempotencyKeys(db, timedelta(hours=settings.idempotency_hours)),
         tokens=Open311Tokens(db),
         reporters=ReporterTokens(db),
         codes=TrackingCodes(db),
+        owners=owners,
+        personal=KeyStore(mongo[settings.keys_mongodb_db]),
         metrics=metrics,
         per_ip=RateLimiter(settings.rate_per_minute_ip),
         per_token=RateLimiter(settings.rate_per_minute_token),

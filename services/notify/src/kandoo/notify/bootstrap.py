@@ -22,6 +22,7 @@ from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.service import Deliveries, Digests, EventPlanner
 from kandoo.notify.settings import NotifySettings
 from kandoo.runtime.health import HealthServer
+from kandoo.runtime.personal import KeyStore
 
 RETRY_PERIOD_S = 0.5
 DIGEST_PERIOD_S = 30.0
@@ -56,7 +57,8 @@ class Notify:
             settings, self.store, self.publisher, sender, self.metrics, clock
         )
         self.digests = Digests(self.store, self.deliveries, directory, rules, clock)
-        planner = EventPlanner(settings, self.store, self.deliveries, directory, rules, clock)
+        keys = KeyStore(self.client[settings.keys_mongodb_db])
+        planner = EventPlanner(settings, self.store, self.deliveries, directory, rules, clock, keys)
         self.consumer = EventConsumer(
             settings.kafka_bootstrap,
             settings.group(),

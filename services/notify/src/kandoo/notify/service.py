@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from kandoo.notify.domain.rules import ContactChannels, Rules, person, recipient
 from kandoo.notify.domain.wording import message_values
 from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.settings import NotifySettings
+from kandoo.runtime.personal import KeyStore
 
 Clock = Callable[[], datetime]
 Attempt = Coroutine[Any, Any, None]
@@ -135,6 +137,18 @@ class Deliveries:
         await asyncio.gather(*[self.attempt(d) for d in due])
         return len(due)
 
+    async def forget_complaint(self, complaint_id: str) -> None:
+        """The complaint's reporter asked to be forgotten: deliveries to them still waiting
+        for a retry are not made, and their addresses and messages go now."""
+        for entry in await self.store.scheduled():
+            d = await self.store.get(entry["_id"])
+            if d is None or d.get("complaint_id") != complaint_id:
+                continue
+            if d.get("recipient_role") == "reporter" and d["state"] == "retry":
+                forgotten = {"url": f"{d['channel']}://", "title": None, "body": None}
+                await self.store.update(d["_id"], state="erased", **forgotten)
+                await self.store.unschedule(d["_id"])
+
     async def dead(self, d: Doc, reason: str) -> None:
         forgotten = {"url": f"{d['channel']}://", "title": None, "body": None}
         await self.store.update(d["_id"], state="dead", reason=reason, **forgotten)
@@ -164,12 +178,14 @@ class EventPlanner:
         directory: Directory,
         rules: Rules,
         clock: Clock,
+        keys: KeyStore,
     ) -> None:
         self.store = store
         self.deliveries = deliveries
         self.directory = directory
         self.rules = rules
         self.clock = clock
+        self.keys = keys
         self.channels = ContactChannels(settings.email_url, settings.sms_url, settings.line_url)
         self.track_url = f"{settings.public_url}/t"
 
@@ -189,8 +205,13 @@ class EventPlanner:
             evolve_case(case, event)
         except KeyError as exc:
             raise PoisonEvent(f"{etype} without {exc}") from exc
+        if etype == "complaint.reporter_data_erased":
+            await self.deliveries.forget_complaint(subject)
         planned: list[tuple[str, Attempt]] = []
-        for rule in self.rules.matching(etype):
+        rules = self.rules.matching(etype)
+        if any(rule.to == "reporter" for rule in rules):
+            case = await self._opened(case)  # only for this event: the case keeps it sealed
+        for rule in rules:
             for who in recipients(rule, event, case, self.directory, self.channels):
                 values = message_values(event, case, who.language, self.directory, self.track_url)
                 title, body = render(etype, who.language, values)
@@ -208,6 +229,16 @@ class EventPlanner:
                     )
                     planned.append((url, self._first(record)))
         return planned
+
+    async def _opened(self, case: Case) -> Case:
+        """The case with its reporter's and supporters' contacts readable (from the log
+        they come sealed); erased ones read as erased."""
+        subject = case.complaint_id
+        return replace(
+            case,
+            contact=await self.keys.open(subject, case.contact),
+            supporters=[await self.keys.open(subject, s) for s in case.supporters],
+        )
 
     async def _first(self, record: Doc) -> None:
         await self.deliveries.first(record)

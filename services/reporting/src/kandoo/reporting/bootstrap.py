@@ -20,6 +20,7 @@ from kandoo.reporting.adapters.projector import Projector
 from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
 from kandoo.reporting.metrics import ReportingMetrics
 from kandoo.reporting.settings import ReportingSettings
+from kandoo.runtime.personal import KeyStore
 from kandoo.runtime.roster import RosterFollower
 
 GENERATION_TTL_S = 1.0
@@ -36,6 +37,8 @@ class Reporting:
     projector: Projector | None
     memory: StaleWhileRevalidate
     """Large documents served from memory while fresh enough (the hotspot areas)."""
+    keys: KeyStore
+    """The keys that open reporters' contacts for the owning department (erased: gone)."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """What 'now' is for overdue items and default date ranges (tests move it)."""
     _generation: tuple[float, int] = field(default=(0.0, 1))
@@ -88,4 +91,6 @@ def build(settings: ReportingSettings, metrics: ReportingMetrics | None = None) 
     metrics = metrics or ReportingMetrics()
     projector = Projector(settings, db, directory, metrics) if settings.project else None
     roster = LiveDirectory(directory)
-    return Reporting(settings, client, db, roster, metrics, projector, StaleWhileRevalidate())
+    keys = KeyStore(client[settings.keys_mongodb_db])
+    memory = StaleWhileRevalidate()
+    return Reporting(settings, client, db, roster, metrics, projector, memory, keys)

@@ -31,6 +31,7 @@ from kandoo.reporting.domain.documents import (
 )
 from kandoo.reporting.domain.paging import before, covering
 from kandoo.reporting.domain.queues import QueueBuckets
+from kandoo.runtime.personal import KeyStore
 
 OPEN311_MAX_RANGE = timedelta(days=90)
 NEARBY_MAX_CELLS = 64
@@ -56,9 +57,12 @@ async def _followers(m: ReadModels, complaint_id: str) -> Doc:
     return await m["followers"].find_one({"_id": complaint_id}) or {}
 
 
-async def complaint(m: ReadModels, complaint_id: str, who: Caller) -> dict[str, Any]:
+async def complaint(
+    m: ReadModels, complaint_id: str, who: Caller, keys: KeyStore | None = None
+) -> dict[str, Any]:
     """One complaint with its timeline: the staff view for the owning department, the
-    clerk and the system, the public view for anyone else."""
+    clerk and the system (the reporter's contact opened with its key, or erased), the
+    public view for anyone else."""
     doc = await m.complaint(complaint_id)
     if doc is None or (doc.get("defect") and not doc.get("status")):
         raise NotFound(complaint_id)
@@ -69,7 +73,10 @@ async def complaint(m: ReadModels, complaint_id: str, who: Caller) -> dict[str, 
     )
     of_all = actor.role is Role.SUPERVISOR and actor.department is None  # the mayor's office
     if owning or of_all or actor.role in (Role.CLERK, Role.SYSTEM):
-        return views.staff(doc, told, followers)
+        out = views.staff(doc, told, followers)
+        if keys is not None and out.get("reporter"):
+            out["reporter"] = await keys.open(doc["_id"], out["reporter"])
+        return out
     return views.public(doc, told, followers)
 
 
@@ -379,7 +386,8 @@ async def service_requests(
     """Open311 service requests, newest first; dates at most 90 days apart. Read by the
     page: the month and day counters say which hours hold it, and only those are read."""
     if ids:
-        docs = [d for d in (await m.complaints(ids)).values() if d.get("status")]
+        found = (await m.complaints(ids)).values()
+        docs = [d for d in found if d.get("status") and not d.get("sensitive")]
         docs = [d for d in docs if not service_code or d.get("category") == service_code]
         docs = [d for d in docs if not status or views.open311_status(d) == status]
         docs.sort(key=lambda d: d["submitted_at"], reverse=True)
@@ -423,7 +431,7 @@ async def service_requests(
 
 async def service_request(r: Reporting, m: ReadModels, request_id: str) -> dict[str, Any]:
     doc = await m.complaint(request_id)
-    if doc is None or not doc.get("status"):
+    if doc is None or not doc.get("status") or doc.get("sensitive"):
         raise NotFound(request_id)
     return views.open311(doc, r.directory, r.settings.public_url)
 

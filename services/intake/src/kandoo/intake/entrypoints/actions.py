@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from kandoo.events import commands as c
 from kandoo.events.ids import token_hash
+from kandoo.events.records import CommandAccepted
 from kandoo.events.values import ReporterContact
 from kandoo.intake import service
 from kandoo.intake.bootstrap import Intake
@@ -35,6 +36,13 @@ async def act(
     command_id, result = await service.act(
         intake, caller, language, complaint_id, action, make, body, idempotency_key
     )
+    return answer(intake, complaint_id, command_id, result)
+
+
+def answer(
+    intake: Intake, complaint_id: str, command_id: str, result: CommandAccepted | None
+) -> JSONResponse:
+    """200 with the outcome, or 202 with where to ask for it."""
     if result is None:
         pending = {
             "command_id": command_id,
@@ -186,6 +194,27 @@ _action(
     s.DuplicateIn,
     lambda f, b: c.MarkDuplicate(**f, original_id=b.original_id),
 )
+
+
+@router.post(
+    "/complaints/{complaint_id}/erase",
+    response_model=s.ActionResult,
+    responses=ACTION_RESPONSES,
+)
+async def complaint_erase(
+    complaint_id: str,
+    body: s.EraseIn,
+    intake: IntakeDep,
+    caller: CallerDep,
+    language: LanguageDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Reporter (X-Tracking-Token) or clerk: erase the personal data (PDPA); the report
+    stays, anonymous, for the statistics."""
+    command_id, result = await service.erase(
+        intake, caller, language, complaint_id, body.reason, idempotency_key
+    )
+    return answer(intake, complaint_id, command_id, result)
 
 
 @router.get("/commands/{command_id}", responses={404: {"model": s.Problem}}, tags=["commands"])

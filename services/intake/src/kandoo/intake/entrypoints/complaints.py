@@ -142,7 +142,8 @@ async def submit_complaint(request: Request) -> JSONResponse:
         reporter=ReporterContact(**report.reporter.model_dump()),
         photos=photos,
     )
-    idempotency = Idempotency(key, body + b"".join(photos)) if key else None
+    scope = service.caller_scope(caller, headers.get("x-kandoo-client"))
+    idempotency = Idempotency(key, body + b"".join(photos), scope) if key else None
     done = await service.submit(intake, submission, caller.actor, idempotency)
     answer = s.Accepted(
         complaint_id=done.complaint_id,

@@ -145,7 +145,41 @@ def submission(intake: Intake, form: FormData) -> Submission:
     )
 
 
-@router.post("/requests.{fmt}")
+def _text(description: str, longest: int = MAX_FIELD) -> dict[str, Any]:
+    return {"type": "string", "maxLength": longest, "description": description}
+
+
+REQUEST_FORM = {
+    "type": "object",
+    "required": ["api_key", "service_code", "lat", "long", "description"],
+    "properties": {
+        "api_key": _text("The client's key (KANDOO_OPEN311_API_KEYS)"),
+        "jurisdiction_id": _text("The municipality's code, if given: huahin"),
+        "service_code": _text("A category code from services.json"),
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "long": {"type": "number", "minimum": -180, "maximum": 180},
+        "address_string": _text("Address or landmark", 500),
+        "description": _text("What is wrong", MAX_DESCRIPTION),
+        "first_name": _text("Reporter's first name (personal data, sealed)", 100),
+        "last_name": _text("Reporter's last name (personal data, sealed)", 100),
+        "phone": _text("Reporter's phone (personal data, sealed)", 40),
+        "email": _text("Reporter's e-mail (personal data, sealed)", 320),
+        "device_id": _text("The client's device id (personal data, sealed)"),
+        "account_id": _text("The client's account id (personal data, sealed)"),
+        "media_url": _text("Not stored: send photos through the JSON API"),
+    },
+}
+
+
+@router.post(
+    "/requests.{fmt}",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": REQUEST_FORM}},
+        }
+    },
+)
 async def post_request(request: Request, intake: IntakeDep, fmt: Format) -> Response:
     """Create a service request (form-encoded, GeoReport v2). When routing has not decided
     it within the wait, the answer holds a `token` instead of the id (GET tokens/{token})."""

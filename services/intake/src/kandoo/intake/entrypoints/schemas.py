@@ -127,6 +127,15 @@ class RejectIn(BaseModel):
     reason: str = Field(default="", max_length=4000, examples=["อยู่นอกความรับผิดชอบของเทศบาล"])
 
 
+class EraseIn(BaseModel):
+    reason: str = Field(
+        default="PDPA request by the data subject",
+        min_length=1,
+        max_length=1000,
+        examples=["ขอใช้สิทธิ์ลบข้อมูลส่วนบุคคลตาม PDPA"],
+    )
+
+
 class ReopenIn(BaseModel):
     reason: str = Field(min_length=1, max_length=4000, examples=["ไฟดับอีกแล้ว"])
 

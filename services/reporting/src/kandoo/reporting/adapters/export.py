@@ -21,6 +21,8 @@ from kandoo.events.topics import Topics
 from kandoo.reporting.adapters.log_reader import LogReader, Progress, Window, event_department
 from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
 from kandoo.reporting.settings import ReportingSettings
+from kandoo.runtime import personal
+from kandoo.runtime.personal import KeyStore
 
 Format = Literal["jsonl", "csv", "parquet"]
 COLUMNS = (
@@ -57,6 +59,30 @@ def row(body: dict[str, Any], department: str | None) -> dict[str, Any]:
     }
 
 
+CONTACTS = ("reporter", "supporter")
+PSEUDONYMS = ("reporter_token_hash", "supporter_key", "channel_reference")
+"""Fields that single a person out without naming them: left out of every export."""
+
+
+async def without_personal_data(body: dict[str, Any], keys: KeyStore | None) -> dict[str, Any]:
+    """The event as an analyst gets it: contacts reduced to whether the person was
+    anonymous, erased, and reachable by which kinds of address; with `keys` (the flag
+    that includes personal data), the still-readable contacts opened instead."""
+    data = body.get("data") or {}
+    if not any(f in data for f in (*CONTACTS, *PSEUDONYMS)):
+        return body
+    data = {k: v for k, v in data.items() if k not in PSEUDONYMS}
+    for f in CONTACTS:
+        if isinstance(data.get(f), dict):
+            contact = data[f]
+            data[f] = (
+                await keys.open(str(body["subject"]), contact)
+                if keys is not None
+                else personal.without_personal_data(contact)
+            )
+    return body | {"data": data}
+
+
 async def export(
     settings: ReportingSettings,
     db: AsyncDatabase[Doc],
@@ -67,8 +93,10 @@ async def export(
     types: set[str] | None = None,
     department: str | None = None,
     progress: Progress | None = None,
+    keys: KeyStore | None = None,
 ) -> int:
-    """Write the window's events to `out`; the number written."""
+    """Write the window's events to `out`; the number written. Without personal data
+    unless `keys` is given (the readable contacts are then opened with them)."""
     topics = Topics(settings.topic_prefix)
     models = ReadModels(db, await Meta(db).current())
     known: dict[str, str] = {}
@@ -84,7 +112,7 @@ async def export(
                 dept = event_department(body, known)
                 at = datetime.fromisoformat(str(body["time"]))
                 if start <= at < end and (not types or body.get("type") in types):
-                    bodies.append((body, dept))
+                    bodies.append((await without_personal_data(body, keys), dept))
             if progress is not None:
                 progress(read, window.total)
     # An event before the routing of its complaint (the submission) belongs to the

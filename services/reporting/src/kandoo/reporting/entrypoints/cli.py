@@ -100,6 +100,12 @@ def _main(argv: list[str] | None) -> int:
     ex.add_argument("--department")
     ex.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
     ex.add_argument("-o", "--output", type=Path, required=True)
+    ex.add_argument(
+        "--include-personal-data",
+        action="store_true",
+        help="open the reporters' and supporters' contacts that are not erased (the file "
+        "then holds personal data: PDPA applies to whoever keeps it)",
+    )
     ao = sub.add_parser("as-of", help="the read models as they stood at a past moment")
     ao.add_argument("moment", type=moment)
     ao.add_argument("--db", required=True, help="database to build them in (replaced)")
@@ -142,8 +148,16 @@ def _main(argv: list[str] | None) -> int:
                     set(args.type) if args.type else None,
                     args.department,
                     update,
+                    r.keys if args.include_personal_data else None,
                 )
-            return f"{n} events written to {args.output}"
+            if args.include_personal_data:
+                return (
+                    f"{n} events written to {args.output}\n"
+                    f"WARNING: {args.output} CONTAINS PERSONAL DATA (reporters' and "
+                    "supporters' names, phones, e-mails, LINE ids): keep it only as long "
+                    "as the task needs, share it with no one, delete it after (PDPA)"
+                )
+            return f"{n} events written to {args.output} (no personal data)"
 
         print(asyncio.run(_with_db(settings, do_export)))
         return 0

@@ -8,7 +8,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from kandoo.reporting import service
-from kandoo.reporting.entrypoints.deps import ApiError, CallerDep, LanguageDep, ModelsDep
+from kandoo.reporting.entrypoints.deps import (
+    ApiError,
+    CallerDep,
+    LanguageDep,
+    ModelsDep,
+    ReportingDep,
+)
 from kandoo.reporting.entrypoints.schemas import ComplaintView, Problem
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
@@ -22,11 +28,11 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
     responses=NOT_FOUND | {401: {"model": Problem}},
 )
 async def get_complaint(
-    complaint_id: str, m: ModelsDep, who: CallerDep, lang: LanguageDep
+    complaint_id: str, r: ReportingDep, m: ModelsDep, who: CallerDep, lang: LanguageDep
 ) -> dict[str, Any]:
     """One complaint with its timeline. Reporter contact only for the owning department."""
     try:
-        return await service.complaint(m, complaint_id, who)
+        return await service.complaint(m, complaint_id, who, r.keys)
     except service.NotFound as exc:
         raise ApiError(404, "not_found", lang, "complaint_id") from exc
 
