@@ -17,8 +17,10 @@ import uuid
 from typing import Any
 
 from PIL import Image
+from pymongo import AsyncMongoClient
 
 from kandoo.events.values import Actor, Role
+from kandoo.runtime.personal import KeyStore
 from tests.e2e.conftest import Suite
 from tests.e2e.test_citizen_web import tracked
 from tests.e2e.test_gateway_open311 import eventually
@@ -105,13 +107,22 @@ async def converse(suite: Suite, who: str, text: str, at: tuple[float, float]) -
 
 
 async def submitted_by(suite: Suite, who: str) -> list[dict[str, Any]]:
-    """Every complaint.submitted in the log whose reporter is this LINE user."""
+    """Every complaint.submitted in the log whose reporter is this LINE user (the contact
+    is sealed in the log: opened with the key store, as notify does)."""
     found = []
-    for value in await read_topic(suite.servers, f"{suite.prefix}complaints.events"):
-        e = json.loads(value)
-        contact = (e.get("data") or {}).get("reporter") or {}
-        if e["type"] == "complaint.submitted" and contact.get("line_user_id") == who:
-            found.append(e)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(suite.servers.mongodb_url)
+    keys = KeyStore(client[suite.services["intake"].env["KANDOO_KEYS_MONGODB_DB"]])
+    try:
+        for value in await read_topic(suite.servers, f"{suite.prefix}complaints.events"):
+            e = json.loads(value)
+            if e["type"] != "complaint.submitted":
+                continue
+            assert who.encode() not in value, "the LINE user id is sealed in the log"
+            contact = await keys.open(e["subject"], e["data"]["reporter"])
+            if contact.get("line_user_id") == who:
+                found.append(e)
+    finally:
+        await client.close()
     return found
 
 
