@@ -81,6 +81,29 @@ async def test_a_pin_outside_hua_hin_is_refused_in_the_reporters_language(stack:
     assert "outside Hua Hin" in english.json()["message"]
 
 
+PIN = {"lat": 12.5684, "lon": 99.9577}
+
+
+async def test_a_2_mb_free_text_field_is_refused_naming_it_and_the_next_report_goes_through(
+    stack: Stack,
+) -> None:
+    for where, body in (
+        ("description", report(description="ถนนพัง " * 300_000)),
+        (
+            "location.address_text",
+            report(location={"lat": 12.57, "lon": 99.95, "address_text": "ซ" * 2_000_000}),
+        ),
+        ("reporter.name", report(reporter={"name": "ก" * 2_000_000})),
+    ):
+        refused = await stack.http.post(
+            "/v1/complaints", json=body, headers={"Accept-Language": "en"}
+        )
+        assert refused.status_code in (413, 422), where
+        assert [f["field"] for f in refused.json()["fields"]] == [where]
+        assert "ยาวเกินไป" in refused.json()["fields"][0]["reason"], "in the report's language"
+    assert (await submit(stack))["status"] == "routed", "routing goes on"
+
+
 async def test_a_missing_description_names_the_field(stack: Stack) -> None:
     body = report()
     del body["description"]
@@ -381,3 +404,21 @@ async def test_metrics_count_requests_by_route_and_status(stack: Stack) -> None:
     await stack.http.get("/open311/v2/services.json")
     body = (await stack.http.get("/metrics")).text
     assert 'kandoo_intake_requests_total{route="/open311/v2/services.{fmt}",status="200"}' in body
+
+
+async def test_the_correlation_id_of_a_request_is_answered_and_carried_into_the_log(
+    stack: Stack,
+) -> None:
+    answer = await stack.http.post(
+        "/v1/complaints", json=report(), headers={"X-Correlation-Id": "city-app-req-7781"}
+    )
+    assert answer.headers["X-Correlation-Id"] == "city-app-req-7781"
+    cid = answer.json()["complaint_id"]
+    events = [json.loads(v) for v in await read_topic_events(stack)]
+    mine = [e for e in events if e["subject"] == cid]
+    assert mine
+    assert {e["correlationid"] for e in mine} == {"city-app-req-7781"}
+    made = await stack.http.post(
+        "/v1/complaints", json=report(), headers={"X-Correlation-Id": "bad id!"}
+    )
+    assert re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Correlation-Id"]), "one of intake's own"

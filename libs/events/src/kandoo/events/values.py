@@ -74,10 +74,15 @@ class Channel(StrEnum):
 class Actor(Frozen):
     """Who caused an event or sent a command."""
 
-    id: str = Field(description="User id, 'anonymous', or the service name for system actors")
+    id: str = Field(
+        max_length=200,
+        description="User id, 'anonymous', or the service name for system actors",
+    )
     role: Role = Field(description="The role the actor acted in")
     department: str | None = Field(
-        default=None, description="Department code of staff actors; none for citizens"
+        default=None,
+        max_length=64,
+        description="Department code of staff actors; none for citizens",
     )
 
 

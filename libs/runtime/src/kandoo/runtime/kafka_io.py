@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from prometheus_client import CollectorRegistry, Gauge
+
+if TYPE_CHECKING:
+    from kandoo.runtime.poison import Quarantine
 
 FIND_NEW_TOPICS_MS = 5_000
 """`metadata_max_age_ms` of consumers of topics routing creates: `make run` starts every
@@ -47,16 +53,48 @@ async def consume_forever(
     step: Callable[[], Awaitable[object]],
     log: logging.Logger,
     forget: Callable[[], None] = lambda: None,
+    quarantine: Quarantine | None = None,
 ) -> None:
     """Run `step` (read, apply, commit) until cancelled. A failed batch is logged, what was
-    cached about it forgotten, and read again from the committed offsets a second later."""
+    cached about it forgotten, and read again from the committed offsets; with a
+    `quarantine`, a record that keeps failing goes to its dead-letter topic
+    (`kandoo.runtime.poison`) and a broker or database away is waited for with back-off."""
     while True:
         try:
             await step()
+            if quarantine is not None:
+                quarantine.succeeded()
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             log.exception("batch failed; reading it again from the last commit")
             forget()
-            await rewind_to_committed(consumer)
-            await asyncio.sleep(1)
+            wait = 1.0
+            if quarantine is not None:
+                try:
+                    wait = await quarantine.failed(exc)
+                except Exception:
+                    log.exception("could not dead-letter the record; trying again")
+            with contextlib.suppress(Exception):
+                await rewind_to_committed(consumer)
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+
+def consumer_lag_metric(registry: CollectorRegistry) -> Gauge:
+    return Gauge(
+        "kandoo_consumer_lag",
+        "Records on a partition this service has not read yet",
+        ["service", "topic", "partition"],
+        registry=registry,
+    )
+
+
+async def record_lag(consumer: AIOKafkaConsumer, gauge: Gauge, service: str) -> None:
+    """Each assigned partition's lag, from what the last fetches said of its end."""
+    for tp in consumer.assignment():
+        end = consumer.highwater(tp)
+        if end is None:
+            continue
+        lag = max(end - await consumer.position(tp), 0)
+        gauge.labels(service, tp.topic, str(tp.partition)).set(lag)

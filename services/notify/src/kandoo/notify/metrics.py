@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from kandoo.runtime.kafka_io import consumer_lag_metric
+from kandoo.runtime.observe import service_registry
+from kandoo.runtime.poison import dead_letters_metric
+
 
 class NotifyMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry()
+        self.registry = registry or service_registry()
         r = self.registry
+        self.consumer_lag = consumer_lag_metric(r)
+        self.dead_letters = dead_letters_metric(r)
         self.deliveries = Counter(
             "kandoo_notify_deliveries",
             "Delivery attempts by channel and outcome (sent, failed, dead_lettered)",

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from kandoo.runtime.kafka_io import consumer_lag_metric
+from kandoo.runtime.observe import service_registry
+from kandoo.runtime.poison import dead_letters_metric
+
 
 class ReportingMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry()
+        self.registry = registry or service_registry()
         r = self.registry
+        self.dead_letters = dead_letters_metric(r)
+        self.consumer_lag = consumer_lag_metric(r)
+        self.without_admin = Gauge(
+            "kandoo_departments_without_admin",
+            "Departments of the municipality with no active admin (roster applied)",
+            registry=r,
+        )
         self.applied = Counter(
             "kandoo_reporting_events_applied", "Events and notices applied", ["type"], registry=r
         )

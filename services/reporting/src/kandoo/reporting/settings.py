@@ -31,6 +31,8 @@ class ReportingSettings(ServiceSettings):
     hotspot_history_max_age_s: float = 60.0
     """The same for the closed complaints' hotspots (the map's "all"), which change only
     when a complaint closes or reopens."""
+    poison_threshold: int = 3
+    """A record failing this many times with the same error (alone) goes to `<topic>.dlq`."""
 
     @property
     def group_id(self) -> str:

@@ -16,7 +16,8 @@ from kandoo.notify.adapters.store import DeliveryStore
 from kandoo.notify.domain.case import Case
 from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.service import Attempt, EventPlanner, PoisonEvent, attempt_all
-from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, consume_forever
+from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, consume_forever, record_lag
+from kandoo.runtime.poison import Quarantine
 
 log = logging.getLogger("kandoo.notify")
 
@@ -46,6 +47,9 @@ class EventConsumer:
     ) -> None:
         self.bootstrap, self.group, self.topic = bootstrap, group, topic
         self.planner, self.store, self.publisher, self.metrics = planner, store, publisher, metrics
+        self.quarantine = Quarantine("notify", bootstrap, metrics.dead_letters)
+        """For what fails other than an unreadable event (PoisonEvent, dead-lettered at once
+        to notifications.dlq with its reason)."""
         self.consumer: AIOKafkaConsumer | None = None
         self.ready = False
 
@@ -67,20 +71,25 @@ class EventConsumer:
     async def stop(self) -> None:
         if self.consumer is not None:
             await self.consumer.stop()
+        await self.quarantine.stop()
 
     async def run(self) -> None:
         assert self.consumer is not None
-        await consume_forever(self.consumer, self.step, log)
+        await consume_forever(self.consumer, self.step, log, quarantine=self.quarantine)
 
     async def step(self, timeout_ms: int = 500) -> int:
         """One batch of events: plan, claim and first-attempt every delivery, then commit."""
         assert self.consumer is not None
-        batch = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=500)
+        quarantine = self.quarantine
+        batch = await self.consumer.getmany(
+            timeout_ms=timeout_ms, max_records=quarantine.batch_size(500)
+        )
         self.ready = True
+        quarantine.reading([r for rs in batch.values() for r in rs])
         planned: list[tuple[str, Attempt]] = []
         cases: dict[str, Case] = {}
         for records in batch.values():
-            for record in records:
+            for record in filter(quarantine.wanted, records):
                 try:
                     planned += await self.planner.plan(read_event(record.value), cases)
                 except PoisonEvent as exc:
@@ -89,6 +98,7 @@ class EventConsumer:
         await attempt_all(planned)
         if batch:
             await self.consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items()})
+            await record_lag(self.consumer, self.metrics.consumer_lag, "notify")
         return len(planned)
 
     async def _poison(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:

@@ -23,6 +23,7 @@ from kandoo.reporting.adapters.store import ReadModels
 from kandoo.reporting.domain.deltas import COMPACTED, Position, fold_deltas, zero_counters
 from kandoo.reporting.domain.projection import Applied, Projection
 from kandoo.reporting.metrics import ReportingMetrics
+from kandoo.runtime.observe import correlation
 
 log = logging.getLogger("kandoo.reporting")
 CACHE_LIMIT = 100_000
@@ -39,19 +40,16 @@ class Parsed:
         return "event" if self.position.tag == "e" else "notice"
 
 
-def parse(record: ConsumerRecord[bytes, bytes], tag: str) -> Parsed | None:
-    """A record's JSON, or None (logged) when it is not a readable event."""
+def parse(record: ConsumerRecord[bytes, bytes], tag: str) -> Parsed:
+    """A record's JSON; ValueError when it is not a readable event."""
     try:
         body = orjson.loads(record.value)
-        if not isinstance(body, dict) or "subject" not in body or "type" not in body:
-            raise ValueError("not a CloudEvents object with subject and type")
-        if tag == "e" and "sequence" not in body:
-            raise ValueError("no sequence")
-    except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-        log.error(
-            "unreadable record %s[%d]@%d: %s", record.topic, record.partition, record.offset, exc
-        )
-        return None
+    except (orjson.JSONDecodeError, TypeError) as exc:
+        raise ValueError(f"not JSON: {exc}") from exc
+    if not isinstance(body, dict) or "subject" not in body or "type" not in body:
+        raise ValueError("not a CloudEvents object with subject and type")
+    if tag == "e" and "sequence" not in body:
+        raise ValueError("no sequence")
     return Parsed(body, Position(tag, record.partition, record.offset))
 
 
@@ -80,6 +78,7 @@ class Applier:
         applied = 0
         now = datetime.now(UTC)
         for p in items:
+            correlation.set(p.body.get("correlationid") or p.body.get("id"))  # for the logs
             if p.kind == "notice":
                 self.projection.apply_notice(p.body, p.position)
                 continue

@@ -4,6 +4,7 @@ groupless consumer: what rebuilds, as-of builds and exports share."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,8 @@ from kandoo.events.topics import Topics
 from kandoo.reporting.adapters.applier import Parsed, parse
 from kandoo.reporting.adapters.projector import tag_of
 from kandoo.reporting.settings import ReportingSettings
+
+log = logging.getLogger("kandoo.reporting")
 
 Progress = Callable[[int, int], None]
 """Called with (records read, records to read) as a replay goes."""
@@ -126,7 +129,15 @@ class LogReader:
 
 
 def parse_all(topics: Topics, records: Records) -> list[Parsed]:
-    return [p for r in records if (p := parse(r, tag_of(topics, r.topic))) is not None]
+    """The readable events of a replay; an unreadable record (dead-lettered by the live
+    projector when it met it) is left out, with a line in the log."""
+    out = []
+    for r in records:
+        try:
+            out.append(parse(r, tag_of(topics, r.topic)))
+        except ValueError as exc:
+            log.error("unreadable record %s[%d]@%d: %s", r.topic, r.partition, r.offset, exc)
+    return out
 
 
 def event_department(body: dict[str, Any], known: dict[str, str]) -> str | None:

@@ -24,7 +24,8 @@ from kandoo.reporting.adapters.applier import Applier, Parsed, parse
 from kandoo.reporting.adapters.store import Doc, Meta, ReadModels
 from kandoo.reporting.metrics import ReportingMetrics
 from kandoo.reporting.settings import ReportingSettings
-from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, consume_forever
+from kandoo.runtime.kafka_io import FIND_NEW_TOPICS_MS, consume_forever, record_lag
+from kandoo.runtime.poison import Quarantine
 
 log = logging.getLogger("kandoo.reporting")
 HEARTBEAT_S = 10.0
@@ -67,6 +68,9 @@ class Projector:
         self.topics = Topics(settings.topic_prefix)
         self.meta = Meta(db)
         self.applier = Applier(ReadModels(db, 1), directory, metrics)
+        self.quarantine = Quarantine(
+            "reporting", settings.kafka_bootstrap, metrics.dead_letters, settings.poison_threshold
+        )
         self.consumer: AIOKafkaConsumer | None = None
         self.ready = False
         self._task: asyncio.Task[None] | None = None
@@ -101,10 +105,11 @@ class Projector:
                 await self._task
         if self.consumer is not None:
             await self.consumer.stop()
+        await self.quarantine.stop()
 
     async def _run(self) -> None:
         assert self.consumer is not None
-        await consume_forever(self.consumer, self.step, log, self.applier.forget)
+        await consume_forever(self.consumer, self.step, log, self.applier.forget, self.quarantine)
 
     async def step(self, timeout_ms: int = 500) -> int:
         """One batch: read, apply, write, commit. The number of events applied."""
@@ -119,18 +124,25 @@ class Projector:
         if time.monotonic() - self._heartbeat_at > HEARTBEAT_S:
             await self.meta.heartbeat(self.settings.instance_id, self.applier.models.generation)
             self._heartbeat_at = time.monotonic()
+        quarantine = self.quarantine
         batch = await self.consumer.getmany(
-            timeout_ms=timeout_ms, max_records=self.settings.max_batch
+            timeout_ms=timeout_ms, max_records=quarantine.batch_size(self.settings.max_batch)
         )
         self.ready = True
+        quarantine.reading([r for records in batch.values() for r in records])
         if not batch:
             return 0
         parsed: list[Parsed] = []
         for tp, records in batch.items():
             tag = tag_of(self.topics, tp.topic)
-            parsed += [p for r in records if (p := parse(r, tag)) is not None]
+            for record in filter(quarantine.wanted, records):
+                try:
+                    parsed.append(parse(record, tag))
+                except ValueError as exc:  # not an event at all: no use trying again
+                    await quarantine.dead_letter(record, f"unreadable: {exc}")
         applied = await self.applier.apply(parsed)
         await self.consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
+        await record_lag(self.consumer, self.metrics.consumer_lag, "reporting")
         return applied
 
     async def _follow_generation(self) -> None:

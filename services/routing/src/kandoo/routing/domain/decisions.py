@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
@@ -38,6 +38,7 @@ from kandoo.routing.domain.partition import (
     accepted_result,
     refused_result,
 )
+from kandoo.runtime.observe import correlation
 
 ContextFor = Callable[[c.Command, ComplaintState, datetime], Context]
 
@@ -51,6 +52,11 @@ class CommandRecord:
     offset: int
     key: bytes | None
     value: bytes
+
+
+MAX_EVENT_BYTES = 256 * 1024
+"""An event larger than this is not written (the broker takes 1 MB a record, and a
+transaction of several): its command is dead-lettered instead of failing the batch."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class Decider:
         except ValidationError as exc:
             self._dead_letter(batch, record, f"invalid command: {exc.errors()[:3]}")
             return Outcome("invalid", "dead_lettered")
+        correlation.set(command.correlation_id or command.command_id)  # for the logs
         known = batch.outcomes.get(command.command_id)
         if known is None and command.command_id in part.outcomes:
             known = (record.partition, part.outcomes[command.command_id])
@@ -92,7 +99,17 @@ class Decider:
         cid = command.complaint_id
         staged = batch.states.get(cid)
         state = staged[1] if staged else part.states.get(cid) or ComplaintState(cid)
-        outcome = handle(command, state, self.context_for(command, state, now))
+        try:
+            outcome = handle(command, state, self.context_for(command, state, now))
+            records = [] if isinstance(outcome, Refusal) else [to_record(e) for e in outcome[0]]
+        except Exception as exc:  # a value the lifecycle cannot handle: never retried for ever
+            self._dead_letter(batch, record, f"cannot decide: {type(exc).__name__}: {exc}")
+            return Outcome(command.kind, "dead_lettered")
+        too_big = [r for r in records if len(r.value) > MAX_EVENT_BYTES]
+        if too_big:
+            size = len(too_big[0].value)
+            self._dead_letter(batch, record, f"an event of {size} bytes (limit {MAX_EVENT_BYTES})")
+            return Outcome(command.kind, "dead_lettered")
         result: Result
         if isinstance(outcome, Refusal):
             result = refused_result(command.command_id, cid, outcome)
@@ -100,8 +117,7 @@ class Decider:
             envs, after = outcome
             batch.states[cid] = (record.partition, after)
             batch.envelopes += envs
-            for env in envs:
-                rec = to_record(env)
+            for rec in records:
                 batch.sends.append(
                     (self.topics.events, rec.key, rec.value, record.partition, list(rec.headers))
                 )
@@ -155,7 +171,11 @@ class Decider:
     def _dead_letter(self, batch: Batch, record: CommandRecord, reason: str) -> None:
         headers = [
             ("error", reason[:1000].encode()),
+            ("source_topic", record.topic.encode()),
+            ("source_partition", str(record.partition).encode()),
             ("source_offset", str(record.offset).encode()),
+            ("service", b"routing"),
+            ("failed_at", datetime.now(UTC).isoformat().encode()),
         ]
         dlq = self.topics.dlq(self.topics.commands)
         batch.sends.append((dlq, record.key or b"", record.value or b"", None, headers))
