@@ -16,7 +16,7 @@ from kandoo.events.values import Actor, ReporterContact, Role
 from kandoo.notify.adapters.sender import Sender
 from kandoo.notify.bootstrap import build
 from tests.conftest import Servers
-from tests.integration.notify.conftest import Notify, eventually
+from tests.integration.notify.conftest import Notify, eventually, free_port
 from tests.integration.routing.conftest import read_topic, submit
 
 ENGINEERING = Actor(id="eng-admin-1", role=Role.DEPT_ADMIN, department="engineering")
@@ -318,3 +318,51 @@ async def dead_letters(n: Notify, recipient: str, wait_s: float = 30) -> list[di
             break
         await asyncio.sleep(0.2)
     return letters
+
+
+async def test_two_notify_instances_send_each_message_once(n: Notify) -> None:
+    """Both read the events (one consumer group) and both run the retry pass over the one
+    retry list: every delivery fails once, then is sent by exactly one of them."""
+    failed_once: set[str] = set()
+
+    class FailsFirst(Sender):
+        async def send(
+            self, url: str, title: str, body: str, delivery_id: str = ""
+        ) -> tuple[bool, str | None]:
+            if delivery_id not in failed_once:
+                failed_once.add(delivery_id)
+                return False, "first attempt refused (test)"
+            await asyncio.sleep(0.2)  # a slow sink: both passes see the retry at once
+            return await super().send(url, title, body, delivery_id)
+
+    await n.notifier.stop()
+    instances = [
+        build(n.settings.model_copy(update={"port": free_port(), "instance_id": name}),
+              sender=FailsFirst(5))
+        for name in ("notify-a", "notify-b")
+    ]  # fmt: skip
+    for instance in instances:
+        await instance.start()
+    try:
+        lights = [
+            submit_en(f"two-{i}@example.com", f"Street lamp {i} dark", lat=12.5520 + i / 1000)
+            for i in range(4)
+        ]
+        for light in lights:
+            await n.client.call(light)
+
+        def each_told() -> None:
+            titles = [p["title"] for p in n.web.to("eng-admin-1")]
+            for light in lights:
+                assert sum(light.tracking_code in t for t in titles) == 1
+
+        await eventually(each_told)
+        await asyncio.sleep(2)  # four more retry passes of each instance
+        each_told()
+        store = instances[0].store
+        assert await store.deliveries.count_documents({"state": "sent"}) >= 8
+        owners = {d.get("owner") async for d in store.deliveries.find({"state": "sent"})}
+        assert owners <= {"notify-a", "notify-b"}
+    finally:
+        for instance in instances:
+            await instance.stop()

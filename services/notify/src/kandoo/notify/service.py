@@ -10,6 +10,11 @@ are retried with exponential back-off and jitter by a loop of their own, so a de
 never holds up other deliveries; after `max_attempts` the delivery goes to
 `notifications.dlq` with its reason. Every attempt's outcome is a notice on
 `notifications.events`, which reporting adds to the complaint's timeline.
+
+Several instances share the work: the first attempt goes to the instance whose insert
+of the record wins, each retry to the one whose `retry -> sending` update wins; each
+delivery names its `owner`, so a restarted instance recovers only its own, and another's
+once that one has stopped beating.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kandoo.events.directory import Directory
@@ -34,6 +39,7 @@ from kandoo.notify.domain.rules import ContactChannels, Rules, person, recipient
 from kandoo.notify.domain.wording import message_values
 from kandoo.notify.metrics import NotifyMetrics
 from kandoo.notify.settings import NotifySettings
+from kandoo.runtime.observe import correlation
 from kandoo.runtime.personal import KeyStore
 
 Clock = Callable[[], datetime]
@@ -41,6 +47,10 @@ Attempt = Coroutine[Any, Any, None]
 log = logging.getLogger("kandoo.notify")
 SAFE_TO_REPEAT = frozenset({LINE_SCHEME})
 """Channels whose platform drops a repeated delivery itself (LINE's X-Line-Retry-Key)."""
+
+
+HEARTBEAT_DEAD = timedelta(seconds=30)
+"""An instance silent this long is dead: what it was sending is recovered by others."""
 
 
 class PoisonEvent(ValueError):
@@ -67,7 +77,13 @@ class Deliveries:
         """Deliveries left `sending` by a process that died mid-send: never sent twice. And
         every delivery waiting for a retry is on the retry list (it may have died between
         the two writes, or the delivery be older than the list)."""
+        await self.heartbeat()
+        me = self.settings.instance_id
+        alive = await self.store.instances_alive(self.clock() - HEARTBEAT_DEAD)
         for d in await self.store.unfinished():
+            owner = d.get("owner")
+            if d["state"] == "sending" and owner not in (None, me) and owner in alive:
+                continue  # another instance, alive, is sending it right now
             if d["state"] == "sending" and d.get("channel") in SAFE_TO_REPEAT:
                 # LINE dedupes by the delivery's retry key: sending again cannot show it twice.
                 await self.store.schedule(d["_id"], self.clock())
@@ -76,8 +92,13 @@ class Deliveries:
             else:
                 await self.store.schedule(d["_id"], d["next_at"])
 
+    async def heartbeat(self) -> None:
+        """This instance is alive (every retry pass): its deliveries are its own."""
+        await self.store.beat(self.settings.instance_id, self.clock())
+
     async def first(self, record: Doc) -> bool:
         """Claim a new delivery and make its first attempt; False if it existed already."""
+        record["owner"] = self.settings.instance_id
         if not await self.store.claim(record):
             self.metrics.skipped.inc()
             return False
@@ -120,17 +141,22 @@ class Deliveries:
     async def retry_due(self) -> int:
         """Attempt again every listed delivery whose time has come."""
         now = self.clock()
+        await self.heartbeat()
         due: list[Doc] = []
         for entry in await self.store.scheduled():
             if entry["next_at"] > now:
                 continue
             d = await self.store.get(entry["_id"])
-            if d is not None and d["state"] == "retry":
+            # 'sending' before the entry goes: a crash in between is seen at the restart
+            # as interrupted, and dead-lettered rather than risked twice; and only one
+            # instance wins the move, so two never send the same delivery
+            if (
+                d is not None
+                and d["state"] == "retry"
+                and await self.store.take_for_retry(d, self.settings.instance_id)
+            ):
                 d["attempt"] += 1
                 d["state"] = "sending"
-                # 'sending' before the entry goes: a crash in between is seen at the
-                # restart as interrupted, and dead-lettered rather than risked twice
-                await self.store.update(d["_id"], state="sending", attempt=d["attempt"])
                 self.metrics.retries.labels(d["channel"]).inc()
                 due.append(d)
             await self.store.unschedule(entry["_id"])
@@ -195,6 +221,7 @@ class EventPlanner:
         """Fold `event` into its case (in `cases`) and the first attempts it calls for, each
         with its address; PoisonEvent if the event cannot be read."""
         etype, subject = str(event["type"]), str(event["subject"])
+        correlation.set(event.get("correlationid") or event.get("id"))  # for the logs
         case = cases.get(subject)
         if case is None:
             # A complaint's first event starts its case: nothing to look up (redelivered,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from pydantic import Field, model_validator
 
 from kandoo.events.config import ServiceSettings
@@ -14,6 +16,10 @@ LINE_PUSH_URL = "line-push://{user_id}"
 class NotifySettings(ServiceSettings):
     port: int = Field(default=8004, validation_alias="PORT")
     host: str = "127.0.0.1"
+    instance_id: str = ""
+    """This instance's name among notify's instances (default: host name and port): a
+    delivery it was sending when it died is its own to recover at its restart; another
+    instance's only once that one has stopped beating (`HEARTBEAT_DEAD_S`)."""
     mongodb_db: str = "kandoo_notify"
     group_id: str = "notify"
     rules: str = "deploy/config/notifications.yaml"
@@ -35,6 +41,12 @@ class NotifySettings(ServiceSettings):
     backoff_max_s: float = 300.0
     send_timeout_s: float = 15.0
     concurrency: int = 16
+
+    @model_validator(mode="after")
+    def _instance_named(self) -> NotifySettings:
+        if not self.instance_id:
+            self.instance_id = f"{socket.gethostname()}:{self.port}"
+        return self
 
     @model_validator(mode="after")
     def _no_dev_mail_relay_in_production(self) -> NotifySettings:

@@ -24,6 +24,8 @@ class DeliveryStore:
         pass reads a handful of documents, not every delivery ever made (scanning those
         every half second took a whole core of FerretDB at 15,000 deliveries)."""
         self.cases = db["cases"]
+        self.instances = db["instances"]
+        """Notify's instances and when each was last alive (a heartbeat each retry pass)."""
 
     # --- deliveries ------------------------------------------------------------------
 
@@ -37,6 +39,21 @@ class DeliveryStore:
 
     async def update(self, delivery_id: str, **fields: Any) -> None:
         await self.deliveries.update_one({"_id": delivery_id}, {"$set": fields})
+
+    async def take_for_retry(self, d: Doc, owner: str) -> bool:
+        """Move a delivery from `retry` to `sending` for its next attempt, if no other
+        instance did first: a single-document update that only one can win."""
+        done = await self.deliveries.update_one(
+            {"_id": d["_id"], "state": "retry", "attempt": d["attempt"]},
+            {"$set": {"state": "sending", "attempt": d["attempt"] + 1, "owner": owner}},
+        )
+        return done.modified_count == 1
+
+    async def beat(self, instance_id: str, now: datetime) -> None:
+        await self.instances.replace_one({"_id": instance_id}, {"at": now}, upsert=True)
+
+    async def instances_alive(self, since: datetime) -> set[str]:
+        return {str(d["_id"]) async for d in self.instances.find({}) if d["at"] >= since}
 
     async def get(self, delivery_id: str) -> Doc | None:
         return await self.deliveries.find_one({"_id": delivery_id})
