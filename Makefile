@@ -8,7 +8,8 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE)/tools/bin/uv)
 PY := $(UV) run --frozen
 LOCAL := $(PY) python deploy/local/localservers.py
-DEBIAN_TOOLS := docker-compose kcat openssl nginx chromium
+DEBIAN_TOOLS := docker-compose kcat openssl nginx chromium promtool:prometheus
+# each a command, or command:package when the package is named otherwise
 WEB := services/web
 export npm_config_cache ?= $(CACHE)/npm
 
@@ -28,8 +29,8 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 	@cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-tools: ## install the Debian tools the tests use (docker-compose to validate compose.yaml, kcat, openssl, nginx for the gateway, chromium for the browser tests)
-	@missing=""; for t in $(DEBIAN_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+tools: ## install the Debian tools the tests use (docker-compose to validate compose.yaml, kcat, openssl, nginx for the gateway, chromium for the browser tests, promtool from prometheus to check the alert rules)
+	@missing=""; for t in $(DEBIAN_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \

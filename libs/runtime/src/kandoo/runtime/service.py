@@ -14,6 +14,8 @@ import signal
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from kandoo.runtime import observe
+
 log = logging.getLogger("kandoo.runtime")
 
 
@@ -49,10 +51,9 @@ async def serve(service: Service, name: str, after_start: Callable[[], None] = l
     return 1 if getattr(service, "failed", None) else 0
 
 
-def configure_logging() -> None:
-    """One log format for every service."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+def configure_logging(service: str = "kandoo") -> None:
+    """One log format for every service: JSON lines with the correlation id."""
+    observe.configure_logging(service)
 
 
 def serve_http(app: Any, host: str, port: int, trusted_proxies: str) -> int:
@@ -67,6 +68,7 @@ def serve_http(app: Any, host: str, port: int, trusted_proxies: str) -> int:
         port=port,
         log_level="info",
         access_log=False,
+        log_config=None,  # uvicorn's lines through the process's JSON logging
         proxy_headers=True,
         forwarded_allow_ips=trusted_proxies,
     )

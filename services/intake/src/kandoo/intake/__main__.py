@@ -7,10 +7,11 @@ import sys
 from kandoo.intake.entrypoints.app import create_app
 from kandoo.intake.settings import IntakeSettings
 from kandoo.runtime.heap import settle_heap
-from kandoo.runtime.service import serve_http
+from kandoo.runtime.service import configure_logging, serve_http
 
 
 def main() -> int:
+    configure_logging("intake")
     settings = IntakeSettings()
     app = create_app(settings)
     settle_heap()  # collections were the long tail of the latency under load

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from kandoo.runtime.observe import service_registry
+
 
 class IntakeMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry()
+        self.registry = registry or service_registry()
         r = self.registry
         self.requests = Counter(
             "kandoo_intake_requests", "HTTP requests", ["route", "status"], registry=r

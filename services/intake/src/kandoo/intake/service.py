@@ -30,6 +30,7 @@ from kandoo.intake.bootstrap import Intake
 from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import text
 from kandoo.intake.domain.photos import MAX_PIXELS, BadPhoto, CleanPhoto, TooManyPixels, clean
+from kandoo.runtime.observe import correlation
 from kandoo.runtime.personal import PERSONAL, REPORTER, seal, supporter_key_name
 
 ActionFields = dict[str, object]
@@ -208,6 +209,8 @@ async def send(
     """Publish a command and wait up to the budget for routing's answer; 503 when Kafka
     does not take it (nothing was recorded)."""
     command = await sealed(intake, command)
+    if command.correlation_id is None and correlation.get():
+        command = command.model_copy(update={"correlation_id": correlation.get()})
     try:
         return await intake.bus.send(command, intake.settings.wait_budget_s)
     except KafkaUnavailable as exc:

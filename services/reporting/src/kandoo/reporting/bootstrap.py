@@ -91,6 +91,11 @@ def build(settings: ReportingSettings, metrics: ReportingMetrics | None = None) 
     metrics = metrics or ReportingMetrics()
     projector = Projector(settings, db, directory, metrics) if settings.project else None
     roster = LiveDirectory(directory)
+    metrics.without_admin.set_function(
+        lambda: sum(
+            1 for d in roster.directory.departments if not d.external and not d.active_admins()
+        )
+    )
     keys = KeyStore(client[settings.keys_mongodb_db])
     memory = StaleWhileRevalidate()
     return Reporting(settings, client, db, roster, metrics, projector, memory, keys)

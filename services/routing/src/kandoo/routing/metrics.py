@@ -6,10 +6,12 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from kandoo.runtime.observe import service_registry
+
 
 class RoutingMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry()
+        self.registry = registry or service_registry()
         r = self.registry
         self.commands = Counter(
             "kandoo_routing_commands", "Commands handled", ["type", "outcome"], registry=r

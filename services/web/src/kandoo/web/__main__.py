@@ -22,7 +22,7 @@ PASSWORD_ENV = "KANDOO_STAFF_PASSWORD"  # noqa: S105 - the name of a variable, n
 
 
 def serve() -> int:
-    configure_logging()
+    configure_logging("web")
     settings = WebSettings()
     app = create_app(settings)
     return serve_http(app, settings.host, settings.port, settings.trusted_proxies)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -22,6 +24,7 @@ from kandoo.intake.entrypoints.deps import error_response
 from kandoo.intake.line_chat import LineChat
 from kandoo.intake.service import validation_fields
 from kandoo.intake.settings import IntakeSettings
+from kandoo.runtime.observe import correlation
 
 DESCRIPTION = """
 The public write API of Kandoo for {municipality}.
@@ -129,6 +132,10 @@ class BodyTooLarge(Exception):
     """More body bytes arrived than `max_body_bytes`."""
 
 
+CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+"""A caller's own X-Correlation-Id is kept when it looks like one; else intake makes one."""
+
+
 class LimitsAndMetrics:
     """Pure ASGI middleware (cheaper than BaseHTTPMiddleware): limits first, then metrics."""
 
@@ -141,6 +148,9 @@ class LimitsAndMetrics:
             return
         started = time.perf_counter()
         request = Request(scope)
+        given = request.headers.get("x-correlation-id", "")
+        cid = given if CORRELATION.fullmatch(given) else uuid.uuid4().hex
+        correlation.set(cid)  # the request's logs, and the commands it sends
         refusal = _refusal(request, self.intake)
         status, received, limit = 500, 0, self.intake.settings.max_body_bytes
 
@@ -148,6 +158,10 @@ class LimitsAndMetrics:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-correlation-id", cid.encode()),
+                ]
             await send(message)
 
         async def capped() -> Message:

@@ -11,7 +11,7 @@ from kandoo.runtime.service import configure_logging, serve
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
+    configure_logging("notify")
     parser = argparse.ArgumentParser(prog="kandoo-notify", description=__doc__)
     parser.add_argument("command", choices=["run"], nargs="?", default="run")
     parser.parse_args(argv)

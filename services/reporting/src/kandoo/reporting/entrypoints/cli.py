@@ -26,6 +26,7 @@ from kandoo.reporting.adapters.replay import as_of, rebuild
 from kandoo.reporting.bootstrap import build
 from kandoo.reporting.settings import ReportingSettings
 from kandoo.runtime.loop import run as run_on_uvloop
+from kandoo.runtime.service import configure_logging
 
 
 def moment(text: str) -> datetime:
@@ -65,7 +66,14 @@ def run_service(settings: ReportingSettings) -> None:
 
     from kandoo.reporting.entrypoints.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    configure_logging("reporting")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,  # uvicorn's lines through the process's JSON logging
+    )
 
 
 async def _with_db(settings: ReportingSettings, job: Callable[[Any], Awaitable[str]]) -> str:

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("train", "classify", "evaluate"):
         return classifier_command(args, RoutingSettings())
-    configure_logging()
+    configure_logging("routing")
     settings = RoutingSettings()
     if args.command == "run":
         with contextlib.suppress(KeyboardInterrupt):

@@ -9,10 +9,11 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from kandoo.runtime.observe import service_registry
 from kandoo.web.bootstrap import Web, build
 from kandoo.web.domain.i18n import LANGUAGES
 from kandoo.web.entrypoints import public, report, staff, staff_admin, staff_auth, track
@@ -28,7 +29,7 @@ VENDOR_FILES = {
 
 def create_app(settings: WebSettings, web: Web | None = None) -> FastAPI:
     web = web or build(settings)
-    registry = CollectorRegistry()
+    registry = service_registry()
     pages = Counter("kandoo_web_pages", "Pages served", ["page", "status"], registry=registry)
 
     @asynccontextmanager
