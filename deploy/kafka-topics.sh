@@ -4,10 +4,13 @@
 set -euo pipefail
 bootstrap=${1:-kafka:9092}
 partitions=${KANDOO_PARTITIONS:-6}
+replication=${KANDOO_REPLICATION_FACTOR:-1}  # 3 on a cluster of three brokers
+min_insync=${KANDOO_MIN_INSYNC_REPLICAS:-1}  # 2 on a cluster of three
 kt=/opt/kafka/bin/kafka-topics.sh
 create() { # name partitions retention.ms
   "$kt" --bootstrap-server "$bootstrap" --create --if-not-exists --topic "$1" \
-    --partitions "$2" --replication-factor 1 --config "retention.ms=$3"
+    --partitions "$2" --replication-factor "$replication" --config "retention.ms=$3" \
+    --config "min.insync.replicas=$min_insync"
 }
 day=86400000
 create complaints.commands "$partitions" $((7 * day))

@@ -23,6 +23,11 @@ class ServiceSettings(BaseSettings):
     topic_prefix: str = ""
     directory: str = "deploy/config/directory.yaml"
     jwt_secret: str = DEV_SECRET
+    replication_factor: int = 1
+    """Copies of each topic's partitions: 3 on a cluster of three brokers, 1 on one node."""
+    min_insync_replicas: int = 1
+    """Copies that must have a write before it counts (with acks=all): 2 on a cluster of
+    three, so one broker can be lost without losing an acknowledged report."""
     keys_mongodb_db: str = "kandoo_keys"
     """The key store of personal data (one key per complaint and person): intake writes
     keys, notify and reporting read them, an erasure deletes them. A database of its own,

@@ -64,7 +64,14 @@ class Routing:
         s, p = self.settings, self.processor
         await self.health.start()
         departments = [d.code for d in self.directory.departments]
-        await ensure_topics(s.kafka_bootstrap, self.topics, departments, s.partitions)
+        await ensure_topics(
+            s.kafka_bootstrap,
+            self.topics,
+            departments,
+            s.partitions,
+            s.replication_factor,
+            s.min_insync_replicas,
+        )
         await p.writer.start()
         await p.timer.start()
         await p.index.load()
