@@ -56,8 +56,8 @@ bench: setup ## run the benchmarks under bench/ and print their figures
 	@$(LOCAL) start
 	@$(PY) python bench/run_all.py
 
-servers-start: setup ## start only the local Kafka and FerretDB (dev ports)
-	@$(LOCAL) start
+servers-start: setup ## start only the local Kafka and FerretDB (dev ports; BROKERS=3: a KRaft cluster of three)
+	@$(LOCAL) start $(if $(BROKERS),--brokers $(BROKERS))
 servers-stop: setup ## stop the local Kafka and FerretDB
 	@$(LOCAL) stop
 servers-status: setup ## are the local servers running?

@@ -124,9 +124,15 @@ def pytest_report_header() -> str:
 _used: list[str] = []
 
 
+FIGURES: list[str] = []
+"""Lines a test measured (the broker-loss figures): printed after pytest's summary."""
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for description in _used:
         terminalreporter.write_line(f"kandoo servers used: {description}")
+    for line in FIGURES:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

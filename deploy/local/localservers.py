@@ -2,6 +2,7 @@
 (FerretDB 1.24 with SQLite) on this machine, without Docker.
 
     python deploy/local/localservers.py start|stop|status|ensure [--profile dev|test]
+    python deploy/local/localservers.py start --brokers 3   # a KRaft cluster on loopback
 
 `ensure` only fetches and builds (Kafka jars through Maven, FerretDB through Go) into the
 ignored `.cache/` folder. `start` is idempotent: servers already answering are kept. Each
@@ -24,7 +25,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,22 +51,51 @@ class SetupError(RuntimeError):
     """Something the servers need is missing; the message says how to get it."""
 
 
+NODE_PORT_STEP = 100
+"""Broker n of a cluster listens on `kafka_port + 100 * (n - 1)` (its controller likewise)."""
+
+
 @dataclass(frozen=True)
 class Profile:
-    """Ports and data folder of one set of local servers."""
+    """Ports and data folder of one set of local servers: one Kafka broker, or a KRaft
+    cluster of `brokers` (each broker its own controller too), and FerretDB."""
 
     name: str
     kafka_port: int
     controller_port: int
     mongo_port: int
+    brokers: int = 1
 
     @property
     def state_dir(self) -> Path:
         return CACHE / "local" / self.name
 
     @property
+    def nodes(self) -> list[int]:
+        return list(range(1, self.brokers + 1))
+
+    def node_name(self, node: int) -> str:
+        """`kafka` for the first broker (its pid, log and data keep their old names)."""
+        return "kafka" if node == 1 else f"kafka-{node}"
+
+    def broker_port(self, node: int) -> int:
+        return self.kafka_port + NODE_PORT_STEP * (node - 1)
+
+    def controller_port_of(self, node: int) -> int:
+        return self.controller_port + NODE_PORT_STEP * (node - 1)
+
+    @property
+    def replication(self) -> int:
+        """Copies of each partition: 3 on a cluster of three or more, else every broker."""
+        return min(3, self.brokers)
+
+    @property
+    def min_insync(self) -> int:
+        return 2 if self.replication >= 3 else 1
+
+    @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+        return ",".join(f"127.0.0.1:{self.broker_port(n)}" for n in self.nodes)
 
     @property
     def mongodb_url(self) -> str:
@@ -77,6 +107,11 @@ PROFILES = {
     "test": Profile("test", kafka_port=29092, controller_port=29093, mongo_port=27117),
     # for trying another Kafka release beside the others (KANDOO_KAFKA_VERSION)
     "trial": Profile("trial", kafka_port=39092, controller_port=39093, mongo_port=37117),
+    # three brokers, for the test that loses one (make test-cluster)
+    # (below 32768: Linux hands out the ports above to outgoing connections)
+    "cluster": Profile(
+        "cluster", kafka_port=19092, controller_port=19093, mongo_port=17117, brokers=3
+    ),
 }
 
 
@@ -203,33 +238,41 @@ def spawn(argv: list[str], name: str, profile: Profile) -> None:
     (profile.state_dir / f"{name}.pid").write_text(str(proc.pid))
 
 
-def kafka_properties(profile: Profile) -> Path:
-    data = profile.state_dir / "kafka-data"
-    props = profile.state_dir / "server.properties"
+def kafka_properties(profile: Profile, node: int = 1) -> Path:
+    name = profile.node_name(node)
+    data = profile.state_dir / f"{name}-data"
+    props = profile.state_dir / ("server.properties" if node == 1 else f"server-{node}.properties")
+    port, controller = profile.broker_port(node), profile.controller_port_of(node)
+    voters = ",".join(f"{n}@127.0.0.1:{profile.controller_port_of(n)}" for n in profile.nodes)
+    replication, insync = profile.replication, profile.min_insync
     props.write_text(
         "\n".join(
             [
                 "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.voters=1@127.0.0.1:{profile.controller_port}",
-                f"listeners=PLAINTEXT://127.0.0.1:{profile.kafka_port},"
-                f"CONTROLLER://127.0.0.1:{profile.controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{profile.kafka_port}",
+                f"node.id={node}",
+                f"controller.quorum.voters={voters}",
+                f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 f"log.dirs={data}",
                 "num.partitions=1",
                 "auto.create.topics.enable=false",
-                "offsets.topic.replication.factor=1",
+                f"default.replication.factor={replication}",
+                f"min.insync.replicas={insync}",
+                f"offsets.topic.replication.factor={replication}",
                 "offsets.topic.num.partitions=6",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
+                f"transaction.state.log.replication.factor={replication}",
+                f"transaction.state.log.min.isr={insync}",
                 "transaction.state.log.num.partitions=6",
                 "group.initial.rebalance.delay.ms=0",
                 "num.network.threads=2",
                 "num.io.threads=4",
                 "log.flush.interval.messages=9223372036854775807",
+                # a lost broker is fenced after 3 s (9 s by default): leaders move sooner
+                "broker.session.timeout.ms=3000",
+                "broker.heartbeat.interval.ms=500",
                 "",
             ]
         )
@@ -237,17 +280,30 @@ def kafka_properties(profile: Profile) -> Path:
     return props
 
 
+def cluster_id(profile: Profile) -> str:
+    """One id for every broker of the profile, made once (storage is formatted with it)."""
+    path = profile.state_dir / "cluster.id"
+    if not path.exists():
+        path.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+    return path.read_text().strip()
+
+
 def start_kafka(profile: Profile) -> None:
-    if read_pid(profile.state_dir / "kafka.pid") and port_open(profile.kafka_port):
-        log(f"Kafka already running on {profile.bootstrap}")
+    for node in profile.nodes:
+        start_broker(profile, node)
+
+
+def start_broker(profile: Profile, node: int) -> None:
+    name, port = profile.node_name(node), profile.broker_port(node)
+    if read_pid(profile.state_dir / f"{name}.pid") and port_open(port):
+        log(f"Kafka broker {node} already running on 127.0.0.1:{port}")
         return
-    require_free(profile.kafka_port)
+    require_free(port)
     ensure_kafka()
     java = require("java", "install Java 17")
-    props = kafka_properties(profile)
+    props = kafka_properties(profile, node)
     classpath = f"{KAFKA_LIBS}/*"
-    if not (profile.state_dir / "kafka-data" / "meta.properties").exists():
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not (profile.state_dir / f"{name}-data" / "meta.properties").exists():
         subprocess.run(
             [
                 java,
@@ -256,7 +312,7 @@ def start_kafka(profile: Profile) -> None:
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                cluster_id,
+                cluster_id(profile),
                 "-c",
                 str(props),
             ],
@@ -264,7 +320,8 @@ def start_kafka(profile: Profile) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-    log(f"starting Apache Kafka {KAFKA_VERSION} (KRaft) on {profile.bootstrap}")
+    where = f"127.0.0.1:{port}" + (f" (broker {node} of {profile.brokers})" if node > 1 else "")
+    log(f"starting Apache Kafka {KAFKA_VERSION} (KRaft) on {where}")
     spawn(
         [
             java,
@@ -277,7 +334,7 @@ def start_kafka(profile: Profile) -> None:
             "kafka.Kafka",
             str(props),
         ],
-        "kafka",
+        name,
         profile,
     )
 
@@ -348,8 +405,13 @@ async def kafka_round_trip(profile: Profile) -> None:
         existing = set(await admin.list_topics())
         wanted = [t for t in [health, *core_topics()] if t.name not in existing]
         if wanted:
+            insync = {"min.insync.replicas": str(profile.min_insync)}
+            copies = profile.replication
             await admin.create_topics(
-                [NewTopic(t.name, t.partitions, 1, topic_configs=t.config()) for t in wanted]
+                [
+                    NewTopic(t.name, t.partitions, copies, topic_configs=t.config() | insync)
+                    for t in wanted
+                ]
             )
     finally:
         await admin.close()
@@ -409,6 +471,14 @@ def start(profile: Profile) -> None:
     start_kafka(profile)
     wait_until("FerretDB", lambda: mongo_ping(profile), profile, "ferretdb", profile.mongo_port)
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # "not yet" is expected here
+    for node in profile.nodes[1:]:  # every broker listens: the round trip needs them all
+        wait_until(
+            f"Kafka broker {node}",
+            lambda: None,
+            profile,
+            profile.node_name(node),
+            profile.broker_port(node),
+        )
     wait_until(
         "Kafka",
         lambda: asyncio.run(kafka_round_trip(profile)),
@@ -424,13 +494,15 @@ def start(profile: Profile) -> None:
 
 
 def stop(profile: Profile) -> None:
-    stop_process(profile, "kafka")
+    for node in profile.nodes:
+        stop_process(profile, profile.node_name(node))
     stop_process(profile, "ferretdb")
 
 
 def status(profile: Profile) -> int:
     down = 0
-    for name, port in (("kafka", profile.kafka_port), ("ferretdb", profile.mongo_port)):
+    servers = [(profile.node_name(n), profile.broker_port(n)) for n in profile.nodes]
+    for name, port in [*servers, ("ferretdb", profile.mongo_port)]:
         pid = read_pid(profile.state_dir / f"{name}.pid")
         state = "running" if pid and port_open(port) else "stopped"
         down += state != "running"
@@ -438,12 +510,32 @@ def status(profile: Profile) -> int:
     return 1 if down else 0
 
 
+def resolved(name: str, brokers: int | None = None) -> Profile:
+    """A profile with its number of brokers: as asked, else as its last `start` made it
+    (its data is formatted for them), else its own."""
+    profile = PROFILES[name]
+    remembered = profile.state_dir / "brokers"
+    known = remembered.read_text().strip() if remembered.exists() else ""
+    if brokers or known:
+        profile = replace(profile, brokers=brokers or int(known))
+    return profile
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["start", "stop", "status", "ensure", "reset"])
     parser.add_argument("--profile", choices=sorted(PROFILES), default="dev")
+    parser.add_argument(
+        "--brokers",
+        type=int,
+        help="Kafka brokers (a KRaft cluster when more than one; replication 3, "
+        "min.insync.replicas 2 from three on); the profile's own number by default",
+    )
     args = parser.parse_args(argv)
-    profile = PROFILES[args.profile]
+    profile = resolved(args.profile, args.brokers)
+    if args.command == "start":
+        profile.state_dir.mkdir(parents=True, exist_ok=True)
+        (profile.state_dir / "brokers").write_text(str(profile.brokers))
     try:
         if args.command == "ensure":
             ensure_kafka()

@@ -172,6 +172,8 @@ async def run_services(profile: localservers.Profile) -> None:
         "KANDOO_PUBLIC_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
         "KANDOO_KAFKA_BOOTSTRAP": profile.bootstrap,
         "KANDOO_MONGODB_URL": profile.mongodb_url,
+        "KANDOO_REPLICATION_FACTOR": str(profile.replication),
+        "KANDOO_MIN_INSYNC_REPLICAS": str(profile.min_insync),
     }
     if catcher is not None:
         env["KANDOO_DEV_MAIL_RELAY"] = f"127.0.0.1:{MAIL_PORT}"
@@ -202,10 +204,10 @@ async def run_services(profile: localservers.Profile) -> None:
 
 
 def main() -> int:
-    profile = localservers.PROFILES["dev"]
     try:
         if localservers.main(["start", "--profile", "dev"]) != 0:
             return 1
+        profile = localservers.resolved("dev")  # one broker, or the cluster last started
         asyncio.run(run_services(profile))
     except KeyboardInterrupt:
         pass

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,8 @@ class Service:
     log: Path
     port: int
     process: subprocess.Popen[bytes] | None = None
+    preexec: Callable[[], None] | None = None
+    """Run in the child before exec: `kandoo.runtime.priority.preexec_for`, as make run."""
 
     async def start(self) -> None:
         with self.log.open("ab") as out:
@@ -48,6 +50,7 @@ class Service:
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=self.preexec,
             )
         await ready(f"http://127.0.0.1:{self.port}/readyz", self.process)
 
