@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 import subprocess
 import sys
@@ -436,3 +437,48 @@ async def test_the_clerk_sends_an_unsure_report_where_it_belongs_in_one_click(
     assert routed["department"] == "engineering"
     await expect(clerk.locator(".triage > li", has_text=code)).to_have_count(0)
     assert view["id"] == routed["id"]
+
+
+async def test_the_clerk_erases_a_reporters_data_and_deletes_a_photo_on_request(
+    suite: Suite, desktop: BrowserContext, tmp_path: Path
+) -> None:
+    """A request by letter: the clerk finds the report, deletes the photo that shows a
+    face, and erases the personal data; a department admin can do neither."""
+    body = {
+        "description": "มีคนทิ้งขยะริมถนนทุกคืน ถ่ายรูปไว้แล้ว",
+        "location": {"lat": 12.5731, "lon": 99.9533},
+        "language": "th",
+        "channel": "web",
+        "reporter": {"name": "มานี มีตา", "phone": "0834445566"},
+    }
+    photo = after_photo(tmp_path).read_bytes()
+    created = await suite.intake.post(
+        "/v1/complaints",
+        data={"complaint": json.dumps(body, ensure_ascii=False)},
+        files=[("photos", ("face.jpg", photo, "image/jpeg"))],
+    )
+    assert created.status_code == 201, created.text
+    cid = created.json()["complaint_id"]
+    view = await tracked(suite, created.json()["tracking_code"], "routed")
+    [sha] = view["photos"]
+
+    admin = await sign_in(desktop, "ph-admin-1", f"/staff/c/{cid}")  # its department
+    await expect(admin.locator("#do-erase")).to_have_count(0)
+    await desktop.clear_cookies()
+    page = await sign_in(desktop, "clerk-noi", f"/staff/c/{cid}")
+    await expect(page.locator("dl")).to_contain_text("0834445566")
+    await page.click("#remove-1")
+    await expect(page.locator("[role=status]")).to_have_text(
+        MESSAGES["staff_done_photo_removed"]["th"]
+    )
+    gone = await suite.intake.get(f"/v1/photos/{sha}", headers=suite.bearer(CLERK))
+    assert gone.status_code == 410
+    await page.click("details:has(#do-erase) > summary")
+    await page.fill("#erase-text", "หนังสือขอลบข้อมูล เลขที่ 12/2569")
+    await screenshot(page, "staff-erase")
+    await page.click("#do-erase")
+    await expect(page.locator("[role=status]")).to_have_text(MESSAGES["staff_done_erase"]["th"])
+    await expect(page.locator("dl")).to_contain_text(MESSAGES["staff_reporter_erased"]["th"])
+    await expect(page.locator("dl")).not_to_contain_text("0834445566")
+    staff_view = await suite.reporting.get(f"/v1/complaints/{cid}", headers=suite.bearer(CLERK))
+    assert staff_view.json()["reporter"]["erased"] is True

@@ -162,6 +162,16 @@ class IntakeApi:
             )
         )
 
+    async def remove_photo(self, sha256: str, reason: str, who: StaffCaller) -> int:
+        """The clerk's deletion of a photo, as intake answers it (204, 403, 404...)."""
+        try:
+            answer = await self.http.delete(
+                f"/v1/photos/{sha256}", params={"reason": reason[:500]}, headers=who.headers()
+            )
+        except httpx.HTTPError:
+            return 503
+        return answer.status_code
+
     async def photo(
         self, sha256: str, tracking_token: str | None = None, who: StaffCaller | None = None
     ) -> tuple[int, bytes, str]:

@@ -55,6 +55,12 @@ class Staff:
         return self.role is Role.CLERK
 
     @property
+    def may_erase(self) -> bool:
+        """The clerk takes PDPA requests by phone or letter: erases a complaint's personal
+        data and deletes photos that show a person."""
+        return self.role is Role.CLERK
+
+    @property
     def acts(self) -> bool:
         """Analysts read; everyone else on the console acts on complaints."""
         return self.role is not Role.ANALYST

@@ -4,6 +4,7 @@ and the template environment."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import secrets
 from base64 import urlsafe_b64decode, urlsafe_b64encode
@@ -148,3 +149,25 @@ def remember_browser(request: Request, response: Response) -> None:
         new = browser_id(request)
     if new:
         set_cookie(request, response, ID_COOKIE, new)
+
+
+def photo_response(answer: tuple[int, bytes, str], removed_words: str) -> Response:
+    """A photo from intake as the browser gets it; one deleted on request (410) is a grey
+    tile that says so, not a broken image."""
+    status, content, kind = answer
+    if status == 410:
+        return Response(removed_photo(removed_words), 410, media_type="image/svg+xml")
+    if status != 200:
+        return Response(status_code=status)
+    return Response(content, media_type=kind, headers={"Cache-Control": "private, max-age=86400"})
+
+
+def removed_photo(words: str) -> str:
+    """A grey tile with the words, in place of a photo deleted for good."""
+    said = html.escape(words)
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="120" role="img" '
+        f'aria-label="{said}"><rect width="160" height="120" fill="#e5e7eb"/>'
+        f'<text x="80" y="64" text-anchor="middle" font-size="14" fill="#374151">{said}</text>'
+        "</svg>"
+    )

@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile as FormFile
 from kandoo.events.values import Role
 from kandoo.web.adapters.apis import Answer
 from kandoo.web.domain import present
-from kandoo.web.entrypoints.context import map_context, render, web_of
+from kandoo.web.entrypoints.context import map_context, photo_response, render, web_of
 from kandoo.web.entrypoints.staff_auth import Console, ConsoleDep, PostDep, Refused
 
 router = APIRouter(prefix="/staff")
@@ -39,7 +39,9 @@ ACTIONS = {
     "forward",
     "duplicate",
     "location",
+    "erase",
 }
+CLERK_ONLY = frozenset({"erase"})
 
 
 def _home_department(request: Request, me: Console) -> str:
@@ -251,10 +253,8 @@ async def complaint(
 async def staff_photo(request: Request, me: ConsoleDep, sha256: str) -> Response:
     if len(sha256) != 64:
         return Response(status_code=404)
-    status, content, kind = await web_of(request).intake.photo(sha256, who=me.caller)
-    if status != 200:
-        return Response(status_code=status)
-    return Response(content, media_type=kind, headers={"Cache-Control": "private, max-age=86400"})
+    answer = await web_of(request).intake.photo(sha256, who=me.caller)
+    return photo_response(answer, me.words("staff_done_photo_removed"))
 
 
 async def _body(
@@ -273,6 +273,8 @@ async def _body(
             )
         case "reject":
             return {"reason": text}
+        case "erase":
+            return {"reason": text} if text else "staff_say_why_erase"
         case "reroute":
             return {"department": str(form.get("department") or ""), "reason": text or "-"}
         case "recategorize":
@@ -350,6 +352,8 @@ async def act(
     """One action on a complaint; the page again, with the lifecycle's reason if refused."""
     if action not in ACTIONS or not me.staff.acts:
         raise Refused("staff_not_allowed")
+    if action in CLERK_ONLY and not me.staff.may_erase:
+        raise Refused("staff_not_allowed")
     await _complaint(request, me, complaint_id)  # 403 for another department, here
     form = await request.form()
     body = await _body(request, me, complaint_id, action, form)
@@ -366,6 +370,22 @@ async def act(
         )
     await _wait_for_read(request, me, complaint_id, answer)
     return RedirectResponse(f"/staff/c/{complaint_id}?done={action}", status_code=303)
+
+
+@router.post("/c/{complaint_id}/photos/{sha256}/remove")
+async def remove_photo(request: Request, me: PostDep, complaint_id: str, sha256: str) -> Response:
+    """The clerk deletes a photo for good (a face, a number plate), on request."""
+    if not me.staff.may_erase:
+        raise Refused("staff_not_allowed")
+    view = await _complaint(request, me, complaint_id)
+    if sha256 not in [*view.get("photos", []), *_after_photos(view)]:
+        raise Refused("staff_not_allowed")
+    form = await request.form()
+    reason = str(form.get("text") or "").strip() or "PDPA request"
+    status = await web_of(request).intake.remove_photo(sha256, reason, me.caller)
+    if status not in (204, 404):
+        return await complaint_page(request, me, complaint_id, me.words("error_title"), 502)
+    return RedirectResponse(f"/staff/c/{complaint_id}?done=photo_removed", status_code=303)
 
 
 # --- triage ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from kandoo.web.entrypoints.context import (
     browser_id,
     citizen,
     keep_token,
+    photo_response,
     remember_browser,
     render,
     tokens,
@@ -127,10 +128,8 @@ async def photo(request: Request, code: str, sha256: str) -> Response:
     token = tokens(request).get(code)
     if not token or len(sha256) != 64:
         return Response(status_code=403)
-    status, content, kind = await web_of(request).intake.photo(sha256, token)
-    if status != 200:
-        return Response(status_code=status)
-    return Response(content, media_type=kind, headers={"Cache-Control": "private, max-age=86400"})
+    answer = await web_of(request).intake.photo(sha256, token)
+    return photo_response(answer, words_for(request)("staff_done_photo_removed"))
 
 
 @router.post("/t/{code}/{action}")
