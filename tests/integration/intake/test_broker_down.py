@@ -4,10 +4,13 @@ same Idempotency-Key after the broker is back gives the one complaint, never a s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import time
+
+from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.conftest import choice, local_servers_module
 from tests.integration.intake.conftest import Stack, report
@@ -52,3 +55,20 @@ async def test_a_stopped_broker_is_a_503_within_5_s_and_the_retry_is_the_same_co
         if mine:
             break
     assert len(mine) == 1, "one complaint, though the first attempt may have reached the log"
+    await until_the_broker_answers_a_new_client(stack.intake.settings.kafka_bootstrap)
+
+
+async def until_the_broker_answers_a_new_client(bootstrap: str, wait_s: float = 60) -> None:
+    """The next tests connect afresh: wait until a new client gets the broker's metadata."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except Exception:
+            assert time.monotonic() < deadline, "the broker did not come back"
+            await asyncio.sleep(0.5)
+        finally:
+            await admin.close()

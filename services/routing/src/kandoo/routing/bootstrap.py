@@ -61,8 +61,15 @@ class Routing:
         return self._started and loaded and self.consumer.rebuilding == 0
 
     async def start(self) -> None:
-        s, p = self.settings, self.processor
         await self.health.start()
+        try:
+            await self._start()
+        except BaseException:
+            await self.health.stop()  # its port free again for the next start
+            raise
+
+    async def _start(self) -> None:
+        s, p = self.settings, self.processor
         departments = [d.code for d in self.directory.departments]
         await ensure_topics(
             s.kafka_bootstrap,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from kandoo.events.topics import Topics
+from kandoo.runtime.poison import TRANSIENT
 
 
 async def ensure_topics(
@@ -23,7 +25,7 @@ async def ensure_topics(
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
+        existing = set(await _listed(admin))
         insync = {"min.insync.replicas": str(min_insync)}
         missing = [
             NewTopic(s.name, s.partitions, replication, topic_configs=s.config() | insync)
@@ -35,3 +37,16 @@ async def ensure_topics(
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+async def _listed(admin: AIOKafkaAdminClient, wait_s: float = 60.0) -> list[str]:
+    """The cluster's topics; a broker still starting (or just back) is waited for."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        try:
+            return list(await admin.list_topics())
+        except TRANSIENT:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
