@@ -30,7 +30,7 @@ from kandoo.events.values import Actor, Role
 from kandoo.runtime.priority import preexec_for
 from tests.conftest import FIGURES, TEST_SECRET, local_servers_module
 from tests.e2e.conftest import ROOT, Service
-from tests.integration.notify.conftest import free_port
+from tests.ports import free_port
 
 RATE = 50  # reports a second
 LOAD_S = 40.0

@@ -23,7 +23,6 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,12 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 def signature(body: bytes, secret: str) -> str:

@@ -21,7 +21,8 @@ from kandoo.events.values import Actor
 from tests.conftest import TEST_SECRET, Servers
 from tests.doubles.line_platform import LinePlatformDouble
 from tests.e2e.browser import context, system_chromium  # noqa: F401 - fixtures for every module
-from tests.integration.notify.conftest import SmtpSink, WebhookSink, free_port, make_sinks
+from tests.integration.notify.conftest import SmtpSink, WebhookSink, make_sinks
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))

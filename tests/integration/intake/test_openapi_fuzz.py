@@ -21,7 +21,7 @@ from kandoo.intake.settings import DEV_OPEN311_KEY
 from tests.conftest import Servers
 from tests.integration.intake.conftest import SECRET
 from tests.integration.routing.conftest import DIRECTORY
-from tests.integration.routing.test_crash import free_port
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from email import message_from_bytes
@@ -24,14 +23,9 @@ from kandoo.notify.settings import NotifySettings
 from kandoo.routing.bootstrap import Routing
 from tests.conftest import Servers, service_settings
 from tests.integration.routing.conftest import DIRECTORY, Client, FakeClock, running_routing
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

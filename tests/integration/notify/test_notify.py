@@ -16,8 +16,9 @@ from kandoo.events.values import Actor, ReporterContact, Role
 from kandoo.notify.adapters.sender import Sender
 from kandoo.notify.bootstrap import build
 from tests.conftest import Servers
-from tests.integration.notify.conftest import Notify, eventually, free_port
+from tests.integration.notify.conftest import Notify, eventually
 from tests.integration.routing.conftest import read_topic, submit
+from tests.ports import free_port
 
 ENGINEERING = Actor(id="eng-admin-1", role=Role.DEPT_ADMIN, department="engineering")
 

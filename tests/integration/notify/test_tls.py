@@ -14,7 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kandoo.notify.adapters.sender import Sender
-from tests.integration.notify.conftest import SmtpSink, free_port
+from tests.integration.notify.conftest import SmtpSink
+from tests.ports import free_port
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -13,12 +12,7 @@ from collections import Counter
 from kandoo.events.topics import Topics
 from tests.conftest import Servers
 from tests.integration.routing.conftest import DIRECTORY, Client, read_topic, submit
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port
 
 
 def start_routing(servers: Servers, unique: str, crash: bool) -> subprocess.Popen[bytes]:

@@ -21,7 +21,7 @@ from tests.integration.routing.conftest import (
     routing_settings,
     submit,
 )
-from tests.integration.routing.test_crash import free_port
+from tests.ports import free_port
 
 
 async def http_get(port: int, path: str) -> tuple[int, str]:
