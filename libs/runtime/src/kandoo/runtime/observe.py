@@ -10,12 +10,7 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from prometheus_client import (
-    GC_COLLECTOR,
-    PLATFORM_COLLECTOR,
-    PROCESS_COLLECTOR,
-    CollectorRegistry,
-)
+from prometheus_client import CollectorRegistry
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -23,8 +18,6 @@ from prometheus_client.process_collector import ProcessCollector
 correlation: ContextVar[str | None] = ContextVar("correlation", default=None)
 """The correlation id of what this task works on: a request's (intake answers it in
 `X-Correlation-Id`), then the commands' and events' that follow from it."""
-
-__all__ = ["GC_COLLECTOR", "PLATFORM_COLLECTOR", "PROCESS_COLLECTOR"]
 
 
 class JsonLines(logging.Formatter):

@@ -46,6 +46,13 @@ def _aad(complaint_id: str, name: str) -> bytes:
     return f"{complaint_id}|{name}".encode()
 
 
+def personal_fields(contact: ReporterContact, channel_reference: str | None) -> dict[str, str]:
+    """What of a contact (and the channel's reference) names or reaches a person."""
+    plain = {f: getattr(contact, f, None) for f in PERSONAL[:-1]}
+    plain["channel_reference"] = channel_reference
+    return {k: v for k, v in plain.items() if v}
+
+
 def seal(
     contact: ReporterContact,
     key: bytes,
@@ -54,9 +61,7 @@ def seal(
     channel_reference: str | None = None,
 ) -> ReporterContact:
     """The contact as the log keeps it: its personal fields as one ciphertext."""
-    plain = {f: getattr(contact, f, None) for f in PERSONAL[:-1]}
-    plain["channel_reference"] = channel_reference
-    personal = {k: v for k, v in plain.items() if v}
+    personal = personal_fields(contact, channel_reference)
     if not personal:
         return ReporterContact(anonymous=contact.anonymous)
     nonce = os.urandom(12)

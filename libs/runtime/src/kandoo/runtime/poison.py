@@ -16,20 +16,18 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
 from prometheus_client import CollectorRegistry
 from prometheus_client import Counter as Metric
-from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
+from pymongo.errors import ConnectionFailure
 
 from kandoo.events.topics import dlq_topic
 
 TRANSIENT: tuple[type[BaseException], ...] = (
-    ConnectionFailure,  # includes ServerSelectionTimeoutError, AutoReconnect
-    AutoReconnect,
-    NetworkTimeout,
+    ConnectionFailure,  # includes ServerSelectionTimeoutError, AutoReconnect, NetworkTimeout
     KafkaConnectionError,
     KafkaTimeoutError,
     NodeNotReadyError,
@@ -55,9 +53,19 @@ def dead_letters_metric(registry: CollectorRegistry) -> Metric:
     )
 
 
-def dead_letter_headers(
-    record: ConsumerRecord[bytes, bytes], error: str, service: str
-) -> list[tuple[str, bytes]]:
+class Origin(Protocol):
+    """Where a record came from: a consumer's record, or routing's command record."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+
+
+def dead_letter_headers(record: Origin, error: str, service: str) -> list[tuple[str, bytes]]:
+    """The headers of every dead letter: the error, the record's origin, who gave up, when."""
     return [
         ("error", error[:1000].encode()),
         ("source_topic", record.topic.encode()),

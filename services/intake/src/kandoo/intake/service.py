@@ -31,7 +31,7 @@ from kandoo.intake.domain.errors import ApiError
 from kandoo.intake.domain.messages import text
 from kandoo.intake.domain.photos import MAX_PIXELS, BadPhoto, CleanPhoto, TooManyPixels, clean
 from kandoo.runtime.observe import correlation
-from kandoo.runtime.personal import PERSONAL, REPORTER, seal, supporter_key_name
+from kandoo.runtime.personal import REPORTER, personal_fields, seal, supporter_key_name
 
 ActionFields = dict[str, object]
 MakeCommand = Callable[[ActionFields, BaseModel | None], c.Command]
@@ -231,8 +231,8 @@ async def sealed(intake: Intake, command: c.CommandBase) -> c.CommandBase:
         name, contact, ref = supporter_key_name(command.supporter_key), command.supporter, None
     else:
         return command
-    if not (ref or any(getattr(contact, f, None) for f in PERSONAL[:-1])):
-        return command
+    if not personal_fields(contact, ref):
+        return command  # anonymous, or no contact left: no key needed
     key = await intake.personal.key_for_sealing(command.complaint_id, name)
     closed = seal(contact, key, command.complaint_id, name, ref)
     if isinstance(command, c.SubmitComplaint):

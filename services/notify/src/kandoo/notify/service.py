@@ -53,6 +53,12 @@ HEARTBEAT_DEAD = timedelta(seconds=30)
 """An instance silent this long is dead: what it was sending is recovered by others."""
 
 
+def forgotten(d: Doc) -> dict[str, Any]:
+    """A finished delivery's address (a reporter's e-mail, phone or LINE id) and message
+    are personal data and needed no more: only the channel is kept."""
+    return {"url": f"{d['channel']}://", "title": None, "body": None}
+
+
 class PoisonEvent(ValueError):
     """A record that is not a complaint event notify can read."""
 
@@ -120,10 +126,7 @@ class Deliveries:
             await self._failed(d, reason)
 
     async def _sent(self, d: Doc) -> None:
-        # Sent: the address (a reporter's e-mail, phone or LINE id) and the message are
-        # not needed any more, and are personal data: only the channel is kept.
-        forgotten = {"url": f"{d['channel']}://", "title": None, "body": None}
-        await self.store.update(d["_id"], state="sent", sent_at=self.clock(), **forgotten)
+        await self.store.update(d["_id"], state="sent", sent_at=self.clock(), **forgotten(d))
         self.metrics.deliveries.labels(d["channel"], "sent").inc()
         if d.get("event_time"):
             lag = (self.clock() - datetime.fromisoformat(str(d["event_time"]))).total_seconds()
@@ -171,13 +174,11 @@ class Deliveries:
             if d is None or d.get("complaint_id") != complaint_id:
                 continue
             if d.get("recipient_role") == "reporter" and d["state"] == "retry":
-                forgotten = {"url": f"{d['channel']}://", "title": None, "body": None}
-                await self.store.update(d["_id"], state="erased", **forgotten)
+                await self.store.update(d["_id"], state="erased", **forgotten(d))
                 await self.store.unschedule(d["_id"])
 
     async def dead(self, d: Doc, reason: str) -> None:
-        forgotten = {"url": f"{d['channel']}://", "title": None, "body": None}
-        await self.store.update(d["_id"], state="dead", reason=reason, **forgotten)
+        await self.store.update(d["_id"], state="dead", reason=reason, **forgotten(d))
         self.metrics.deliveries.labels(d["channel"], "dead_lettered").inc()
         await self.publisher.dead_letter(
             str(d.get("complaint_id", "")).encode(),

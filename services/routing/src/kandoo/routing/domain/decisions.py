@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -39,6 +39,7 @@ from kandoo.routing.domain.partition import (
     refused_result,
 )
 from kandoo.runtime.observe import correlation
+from kandoo.runtime.poison import dead_letter_headers
 
 ContextFor = Callable[[c.Command, ComplaintState, datetime], Context]
 
@@ -169,14 +170,7 @@ class Decider:
         )
 
     def _dead_letter(self, batch: Batch, record: CommandRecord, reason: str) -> None:
-        headers = [
-            ("error", reason[:1000].encode()),
-            ("source_topic", record.topic.encode()),
-            ("source_partition", str(record.partition).encode()),
-            ("source_offset", str(record.offset).encode()),
-            ("service", b"routing"),
-            ("failed_at", datetime.now(UTC).isoformat().encode()),
-        ]
+        headers = dead_letter_headers(record, reason, "routing")
         dlq = self.topics.dlq(self.topics.commands)
         batch.sends.append((dlq, record.key or b"", record.value or b"", None, headers))
         batch.dead_letters += 1
